@@ -43,6 +43,7 @@ class Settings:
     sandbox_seed: int = 7
     sandbox_faults: str = "light"
     sandbox_scale: int = 1
+    sandbox_now: str | None = None  # freeze the embedded exchange's clock (ISO 8601), for reproducible runs
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -124,6 +125,17 @@ def _candle_period(name: str, raw: str) -> int:
     return value
 
 
+def _instant(name: str, raw: str) -> str | None:
+    from kalshi_platform.core.timeutil import TimeParseError, parse_ts
+
+    if not raw.strip():
+        return None
+    try:
+        return parse_ts(raw.strip(), field=name).isoformat()
+    except TimeParseError:
+        raise SettingsError(f"{name}={raw!r} is not a timestamp; accepted: ISO 8601 like 2026-11-21T12:00:00Z") from None
+
+
 def _faults(name: str, raw: str) -> str:
     # The sandbox owns the grammar; parse here only to fail early with its message.
     from kalshi_platform.sandbox.faults import parse_fault_spec
@@ -155,6 +167,7 @@ VARIABLES: dict[str, tuple[str, object]] = {
     "SANDBOX_SEED": ("sandbox_seed", _int_range(0, 2**31 - 1)),
     "SANDBOX_FAULTS": ("sandbox_faults", _faults),
     "SANDBOX_SCALE": ("sandbox_scale", _int_range(1, 1000)),
+    "SANDBOX_NOW": ("sandbox_now", _instant),
 }
 
 
@@ -164,7 +177,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     values: dict[str, object] = {}
     for variable, (attr, parser) in VARIABLES.items():
         raw = environ.get(variable)
-        if raw is None or raw.strip() == "" and attr not in ("base_url", "api_key_id", "private_key_path"):
+        if raw is None or raw.strip() == "" and attr not in ("base_url", "api_key_id", "private_key_path", "sandbox_now"):
             continue
         values[attr] = parser(variable, raw)  # type: ignore[operator]
     settings = Settings(**values)

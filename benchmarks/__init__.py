@@ -1,0 +1,1 @@
+"""Timed stages, run on demand with `make bench` (never part of the test suite)."""
