@@ -1,0 +1,1 @@
+"""Building blocks of ``core.kalshi_parse``: records -> exact text columns, and text -> typed, checked columns."""
