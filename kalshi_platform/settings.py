@@ -31,7 +31,9 @@ class Settings:
     api_key_id: str | None = None
     private_key_path: str | None = None
     series: tuple[str, ...] = ()  # empty: every series
-    market_statuses: tuple[str, ...] = ("open",)
+    # Empty means the environment's default: every status on the sandbox (its whole world), open
+    # markets on demo/prod (settled markets there number in the millions).
+    market_statuses: tuple[str, ...] = ()
     rate_tier: str = "basic"
     orderbook_markets: int = 50
     candle_markets: int = 25
@@ -180,6 +182,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if raw is None or raw.strip() == "" and attr not in ("base_url", "api_key_id", "private_key_path", "sandbox_now"):
             continue
         values[attr] = parser(variable, raw)  # type: ignore[operator]
+    if "market_statuses" not in values:
+        values["market_statuses"] = (
+            MARKET_STATUS_FILTERS if values.get("env", "sandbox") == "sandbox" else ("open",)
+        )
     settings = Settings(**values)
     _check_consistency(settings)
     return settings

@@ -8,8 +8,9 @@ def test_defaults_run_on_the_embedded_exchange():
     assert settings.env == "sandbox"
     assert settings.is_sandbox
     assert settings.duckdb_path == "data/warehouse.duckdb"
-    assert settings.market_statuses == ("open",)
+    assert settings.market_statuses == ("unopened", "open", "closed", "settled")
     assert settings.series == ()
+    assert load_settings({"KALSHI_ENV": "prod"}).market_statuses == ("open",)
 
 
 def test_values_are_typed():

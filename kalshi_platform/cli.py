@@ -1,0 +1,334 @@
+"""`kalshi-platform`: run the whole graph, show warehouse stats, import saved responses, serve the sandbox."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+RAW_TABLES = (
+    "raw.kalshi_series",
+    "raw.kalshi_events",
+    "raw.kalshi_markets",
+    "raw.kalshi_market_snapshots",
+    "raw.kalshi_orderbooks",
+    "raw.kalshi_trades",
+    "raw.kalshi_candlesticks",
+    "raw.rejects",
+)
+
+
+def _ensure_dagster_home() -> Path:
+    """Runs must land in the project's instance so `make ui` shows them."""
+    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(home)
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    return home
+
+
+def _print_table(rows: list[tuple], headers: tuple[str, ...]) -> None:
+    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    print("  ".join(str(h).ljust(w) for h, w in zip(headers, widths)))
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print("  ".join(str(v).ljust(w) for v, w in zip(row, widths)))
+
+
+# ---------------------------------------------------------------- run
+def cmd_run(args: argparse.Namespace) -> int:
+    home = _ensure_dagster_home()
+    from dagster import DagsterInstance
+
+    from kalshi_platform.definitions import ALL_ASSETS_JOB, build_definitions
+    from kalshi_platform.settings import load_settings
+    from kalshi_platform.warehouse.resource import Warehouse
+
+    settings = load_settings()
+    print(f"kalshi-platform run: env={settings.env} warehouse={settings.duckdb_path} DAGSTER_HOME={home}")
+    if settings.is_sandbox:
+        print(f"  embedded exchange: seed={settings.sandbox_seed} faults={settings.sandbox_faults!r}")
+    defs = build_definitions(settings)
+    job = defs.resolve_job_def(ALL_ASSETS_JOB)
+    partition = args.partition or datetime.now(UTC).date().isoformat()
+    started = time.monotonic()
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, partition_key=partition, raise_on_error=False)
+    elapsed = time.monotonic() - started
+
+    warehouse = Warehouse(settings.duckdb_path, settings.snapshot_path)
+    snapshot = warehouse.publish_snapshot()
+    with warehouse.connect(read_only=True) as con:
+        from kalshi_platform.warehouse.stats import table_counts
+
+        counts = table_counts(con)
+    print()
+    _print_table([(t, f"{n:,}") for t, n in sorted(counts.items())], ("table", "rows"))
+    print()
+    steps = [e for e in result.all_events if e.is_step_success or e.is_step_failure]
+    failed = [e.step_key for e in steps if e.is_step_failure]
+    print(f"run {result.run_id} {'succeeded' if result.success else 'FAILED'} in {elapsed:.1f} s "
+          f"({len(steps) - len(failed)} steps ok, {len(failed)} failed; candlestick partition {partition})")
+    if failed:
+        print("failed steps: " + ", ".join(failed))
+    print(f"read-only snapshot for notebooks: {snapshot.path}")
+    print("open the UI:  make ui   then browse http://127.0.0.1:3000 (assets, runs, lineage)")
+    return 0 if result.success else 1
+
+
+# ---------------------------------------------------------------- stats
+def cmd_stats(args: argparse.Namespace) -> int:
+    from kalshi_platform.settings import load_settings
+    from kalshi_platform.warehouse.resource import Warehouse
+    from kalshi_platform.warehouse.stats import freshest, table_counts
+
+    settings = load_settings()
+    path = args.db or settings.duckdb_path
+    if not Path(path).exists():
+        print(f"no warehouse at {path}: run `make run` first", file=sys.stderr)
+        return 2
+    warehouse = Warehouse(path, settings.snapshot_path)
+    with warehouse.connect(read_only=True) as con:
+        counts = table_counts(con)
+        rows = []
+        for table, n in sorted(counts.items()):
+            newest = freshest(con, table, "fetched_at")
+            rows.append((table, f"{n:,}", newest.isoformat(timespec="seconds") if newest else "-"))
+        _print_table(rows, ("table", "rows", "freshest fetched_at"))
+        print()
+        reasons = con.execute(
+            """
+            SELECT kind, regexp_replace(reason, '''[^'']*''', '''…''', 'g') AS reason, count(*) AS n
+            FROM raw.rejects GROUP BY ALL ORDER BY n DESC LIMIT ?
+            """,
+            [args.limit],
+        ).fetchall()
+        print("rejects by reason:" if reasons else "rejects: none")
+        if reasons:
+            _print_table([(k, r[:90], n) for k, r, n in reasons], ("kind", "reason", "count"))
+        print()
+        batches = con.execute(
+            """
+            SELECT asset_key, count(*) AS batches, count(*) FILTER (WHERE NOT complete) AS incomplete,
+                   max(finished_at) AS last_finished
+            FROM meta.batches GROUP BY 1 ORDER BY 1
+            """
+        ).fetchall()
+        if batches:
+            _print_table(
+                [(a, b, i, f.isoformat(timespec="seconds") if f else "-") for a, b, i, f in batches],
+                ("asset", "batches", "incomplete", "last finished"),
+            )
+    return 0
+
+
+# ---------------------------------------------------------------- import
+@dataclass
+class FileReport:
+    path: Path
+    kind: str
+    rows: int = 0
+    rejects: int = 0
+    note: str = ""
+
+
+@dataclass
+class ImportReport:
+    files: list[FileReport] = field(default_factory=list)
+    rows_by_table: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows_by_table.values())
+
+    @property
+    def total_rejects(self) -> int:
+        return sum(f.rejects for f in self.files)
+
+
+def _read_payloads(path: Path) -> list[tuple[str, object, str | None]]:
+    """(label, decoded payload or None, error) for each response in the file."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix == ".jsonl":
+        out = []
+        for n, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                try:
+                    out.append((f"{path.name}:{n}", json.loads(line), None))
+                except json.JSONDecodeError as exc:
+                    out.append((f"{path.name}:{n}", line, f"malformed JSON: {exc}"))
+        return out
+    try:
+        return [(path.name, json.loads(text), None)]
+    except json.JSONDecodeError as exc:
+        return [(path.name, text, f"malformed JSON: {exc}")]
+
+
+def import_files(warehouse, paths: list[Path]) -> ImportReport:
+    """Parse saved Kalshi REST responses and upsert them into the raw tables, rejects included."""
+    from kalshi_platform.core import kalshi_parse as kp
+    from kalshi_platform.core.kalshi_import import Unrecognised, recognise
+    from kalshi_platform.core.rejects import make_reject, rejects_frame
+    from kalshi_platform.warehouse import writes
+
+    report = ImportReport()
+    with warehouse.connect() as con:
+        batch_id = writes.start_batch(con, "import")
+        for path in paths:
+            for label, payload, error in _read_payloads(path):
+                fetched_at = datetime.now(UTC)
+                source = f"import {label}"
+                if error is None:
+                    found = recognise(payload, label)
+                    if isinstance(found, Unrecognised):
+                        error = found.reason
+                if error is not None:
+                    body = payload if isinstance(payload, str) else json.dumps(payload)[:200_000]
+                    reject = make_reject(source=source, kind="file", reason=error, body=body,
+                                         fetched_at=fetched_at, batch_id=batch_id)
+                    writes.record_rejects(con, rejects_frame([reject]))
+                    report.files.append(FileReport(path, "-", rejects=1, note=error))
+                    continue
+                for item in found:
+                    outputs = _parse_recognised(kp, item, source, fetched_at, batch_id)
+                    file_report = FileReport(path, item.kind)
+                    for table, parsed in outputs:
+                        if not parsed.rows.is_empty():
+                            writes.upsert(con, table, parsed.rows, key=kp.NATURAL_KEYS[table])
+                            report.rows_by_table[table] = report.rows_by_table.get(table, 0) + parsed.rows.height
+                            file_report.rows += parsed.rows.height
+                        if not parsed.rejects.is_empty():
+                            writes.record_rejects(con, parsed.rejects)
+                            file_report.rejects += parsed.rejects.height
+                    if item.kind in ("orderbook", "candlesticks") and not item.ticker:
+                        file_report.note = "no ticker in payload or file name"
+                    report.files.append(file_report)
+        writes.finish_batch(con, batch_id, report.total_rows, True, f"{len(paths)} file(s)")
+    return report
+
+
+def _parse_recognised(kp, item, source: str, fetched_at: datetime, batch_id: str) -> list[tuple[str, object]]:
+    common = dict(source=source, fetched_at=fetched_at, batch_id=batch_id)
+    if item.kind == "series":
+        return [("raw.kalshi_series", kp.parse_series(item.items, **common))]
+    if item.kind == "events":
+        events, nested = kp.parse_events(item.items, **common)
+        return [("raw.kalshi_events", events), ("raw.kalshi_markets", nested)]
+    if item.kind == "markets":
+        return [("raw.kalshi_markets", kp.parse_markets(item.items, **common))]
+    if item.kind == "orderbook":
+        return [("raw.kalshi_orderbooks", kp.parse_orderbook(item.items[0], item.ticker or "UNKNOWN", **common))]
+    if item.kind == "trades":
+        return [("raw.kalshi_trades", kp.parse_trades(item.items, **common))]
+    if item.kind == "candlesticks":
+        parsed = kp.parse_candlesticks(
+            item.items, item.ticker or "UNKNOWN", item.period_interval or 0, item.tier, **common
+        )
+        return [("raw.kalshi_candlesticks", parsed)]
+    raise ValueError(f"unknown kind {item.kind}")
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from kalshi_platform.warehouse.resource import Warehouse
+
+    db = args.db
+    warehouse = Warehouse(db, str(Path(db).with_name(Path(db).stem + "_snapshot.duckdb")))
+    paths: list[Path] = []
+    for raw in args.paths:
+        p = Path(raw)
+        if p.is_dir():
+            paths.extend(sorted(q for q in p.rglob("*") if q.suffix in (".json", ".jsonl")))
+        elif p.exists():
+            paths.append(p)
+        else:
+            print(f"no such file: {p}", file=sys.stderr)
+            return 2
+    report = import_files(warehouse, paths)
+    _print_table(
+        [(r.path.name[:70], r.kind, r.rows, r.rejects, r.note[:70]) for r in report.files],
+        ("file", "kind", "rows", "rejects", "note"),
+    )
+    print()
+    _print_table(sorted(report.rows_by_table.items()), ("table", "rows imported"))
+    print(f"\n{report.total_rows} rows imported, {report.total_rejects} rejects recorded in raw.rejects of {db}")
+    return 0
+
+
+# ---------------------------------------------------------------- sandbox serve
+def cmd_sandbox_serve(args: argparse.Namespace) -> int:
+    from kalshi_platform.sandbox.exchange import SandboxConfig, SandboxExchange
+    from kalshi_platform.sandbox.faults import parse_fault_spec
+    from kalshi_platform.sandbox.server import serve_forever
+    from kalshi_platform.settings import load_settings
+
+    settings = load_settings()
+    config = SandboxConfig(
+        seed=args.seed if args.seed is not None else settings.sandbox_seed,
+        tier=settings.rate_tier,
+        faults=parse_fault_spec(args.faults if args.faults is not None else settings.sandbox_faults),
+        scale=settings.sandbox_scale,
+    )
+    exchange = SandboxExchange(config)
+    for spec in args.key or []:
+        key_id, _, pem_path = spec.partition("=")
+        exchange.register_key(key_id, Path(pem_path).read_bytes())
+    print(f"embedded exchange on http://{args.host}:{args.port}/trade-api/v2 "
+          f"(seed={config.seed}, tier={config.tier}); Ctrl-C stops it")
+    print(f"point the platform at it: KALSHI_BASE_URL=http://{args.host}:{args.port}/trade-api/v2")
+    try:
+        serve_forever(exchange, host=args.host, port=args.port)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kalshi-platform", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="materialize the whole asset graph, then print rows per table and time taken")
+    run.add_argument("--partition", help="candlestick day to materialize (YYYY-MM-DD, default today UTC)")
+    run.set_defaults(func=cmd_run)
+
+    stats = sub.add_parser("stats", help="row counts, freshest timestamps, rejects by reason")
+    stats.add_argument("--db", help="warehouse file (default KALSHI_DUCKDB_PATH)")
+    stats.add_argument("--limit", type=int, default=20, help="reasons to list")
+    stats.set_defaults(func=cmd_stats)
+
+    imp = sub.add_parser("import", help="load saved Kalshi REST responses (files or folders) into raw tables")
+    imp.add_argument("paths", nargs="+", help="JSON files (one response each) or .jsonl (one per line), or folders")
+    imp.add_argument("--db", default=os.environ.get("KALSHI_DUCKDB_PATH", "data/warehouse.duckdb"))
+    imp.set_defaults(func=cmd_import)
+
+    sandbox = sub.add_parser("sandbox", help="the embedded exchange")
+    sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", required=True)
+    serve = sandbox_sub.add_parser("serve", help="serve the embedded exchange on loopback")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--seed", type=int)
+    serve.add_argument("--faults", help="fault spec (see SANDBOX_FAULTS)")
+    serve.add_argument("--key", action="append", metavar="KEY_ID=PUBLIC_PEM",
+                       help="register an API key's public key (repeatable)")
+    serve.set_defaults(func=cmd_sandbox_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from kalshi_platform.settings import SettingsError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""The whole platform at a glance: every domain's definitions merged, with resources and the executor."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from kalshi_platform.defs import markets
+from kalshi_platform.defs.resources import build_resources
+from kalshi_platform.settings import Settings, load_settings
+
+ALL_ASSETS_JOB = "kalshi_platform_job"
+
+
+def build_definitions(settings: Settings | None = None) -> dg.Definitions:
+    settings = settings or load_settings()
+    domain_defs = [markets.defs]
+    whole_graph = dg.define_asset_job(
+        ALL_ASSETS_JOB,
+        selection=dg.AssetSelection.all(),
+        description="Materialize the whole asset graph (what `make run` executes).",
+    )
+    platform = dg.Definitions(
+        jobs=[whole_graph],
+        resources=build_resources(settings),
+        # Steps run one after another in one process: DuckDB allows one writer per file (DESIGN.md §4).
+        executor=dg.in_process_executor,
+    )
+    return dg.Definitions.merge(*domain_defs, platform)
+
+
+defs = build_definitions()
