@@ -118,7 +118,7 @@ def table_result(
     extra: dict | None = None,
 ) -> dg.MaterializeResult:
     """The metadata every table asset reports (DESIGN.md §7)."""
-    total = batch.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    total = batch.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
     metadata = {
         "dagster/row_count": dg.MetadataValue.int(int(total)),
         "dagster/column_schema": column_schema(written.schema),

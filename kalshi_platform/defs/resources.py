@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 
 import dagster as dg
 
 from kalshi_platform.clients.http import RejectLog, RetryPolicy
 from kalshi_platform.clients.kalshi.auth import KalshiSigner
 from kalshi_platform.clients.kalshi.client import KALSHI_BASE_URLS, KalshiClient
+from kalshi_platform.core.timeutil import parse_ts
 from kalshi_platform.settings import Settings
 from kalshi_platform.warehouse.resource import WarehouseResource
 
@@ -18,7 +20,6 @@ _exchanges_lock = threading.Lock()
 
 def sandbox_exchange(seed: int, faults: str, scale: int, tier: str, now: str | None = None):
     """One embedded exchange per configuration and process, so state (orders, keys) persists across steps."""
-    from kalshi_platform.core.timeutil import parse_ts
     from kalshi_platform.sandbox.exchange import SandboxConfig, SandboxExchange
     from kalshi_platform.sandbox.faults import parse_fault_spec
 
@@ -52,6 +53,12 @@ class KalshiApiResource(dg.ConfigurableResource):
     sandbox_faults: str = "light"
     sandbox_scale: int = 1
     sandbox_now: str | None = None
+
+    def now(self) -> datetime:
+        """The source's clock, for fetch windows: the exchange's frozen clock if set, else real time."""
+        if self.env == "sandbox" and self.sandbox_now:
+            return parse_ts(self.sandbox_now)
+        return datetime.now(UTC)
 
     def signer(self) -> KalshiSigner | None:
         if not (self.api_key_id and self.private_key_path):

@@ -79,7 +79,11 @@ def kalshi_series(
                 except HttpError as exc:
                     batch.incomplete(f"series {ticker}: {exc}")
         else:
-            items = client.get_series_list()
+            try:
+                items = client.get_series_list()
+            except HttpError as exc:
+                # Nothing readable came back: store nothing, say so, and let events and markets run.
+                batch.incomplete(f"series list: {exc}")
         parsed = kp.parse_series(items, source=_source("/series"), fetched_at=fetched_at, batch_id=batch.batch_id)
         writes.upsert(batch.con, table, parsed.rows, key=kp.NATURAL_KEYS[table])
         batch.rows_written = parsed.rows.height
@@ -230,7 +234,7 @@ def kalshi_market_snapshots(
         writes.upsert(batch.con, table, rows, key=kp.NATURAL_KEYS[table])
         batch.rows_written = rows.height
         batch.write_rejects([parsed.rejects])
-        batches = batch.con.execute(f"SELECT count(DISTINCT batch_id) FROM {table}").fetchone()[0]
+        batches = batch.con.execute(f"SELECT count(DISTINCT batch_id) FROM {table}").fetchall()[0][0]
         return table_result(batch, table, rows, extra={"polls_stored": dg.MetadataValue.int(int(batches))})
 
 
@@ -330,7 +334,7 @@ def kalshi_trades(
         since = (
             parse_ts(watermark) - TRADES_OVERLAP
             if watermark
-            else fetched_at - timedelta(hours=universe.trades_lookback_hours)
+            else kalshi.now() - timedelta(hours=universe.trades_lookback_hours)
         )
         result = client.get_trades(min_ts=int(since.timestamp()))
         _record_incomplete(batch, f"trades since {since.isoformat()}", result)
@@ -468,17 +472,16 @@ def kalshi_candlesticks(
 def rejects(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Summary of the reject log."""
     with warehouse.connect(read_only=True) as con:
-        total = con.execute("SELECT count(*) FROM raw.rejects").fetchone()[0]
-        by_reason = con.execute(
+        total = con.execute("SELECT count(*) FROM raw.rejects").fetchall()[0][0]
+        by_reason = con.sql(
             """
             SELECT source, kind, regexp_replace(reason, '''[^'']*''', '''…''', 'g') AS reason, count(*) AS n
             FROM raw.rejects GROUP BY ALL ORDER BY n DESC LIMIT 50
             """
-        ).to_arrow_table()
-        by_reason = pl.from_arrow(by_reason)
+        ).pl()
         last_day = con.execute(
             "SELECT count(*) FROM raw.rejects WHERE fetched_at > now() - INTERVAL 1 DAY"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": dg.MetadataValue.int(int(total)),
