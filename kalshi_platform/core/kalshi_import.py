@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from kalshi_platform.core.kalshi_parse import normalize_sdk_dump
+
 KINDS = ("series", "events", "markets", "orderbook", "trades", "candlesticks")
 
 # Market tickers are upper-case words joined by dashes; used to read a ticker out of a file name.
@@ -63,8 +65,33 @@ def _is_historical_candle(candle: object) -> bool:
     return isinstance(candle.get("volume"), str) and "volume_fp" not in candle
 
 
+def _recognise_sdk_dump(payload: list) -> list[Recognised] | None:
+    """Lists saved from the kalshi_python SDK's objects (``_``-prefixed keys): order books keyed by
+    ticker, or events / markets."""
+    if not payload or not all(isinstance(x, dict) for x in payload):
+        return None
+    if all(len(x) == 1 and isinstance(next(iter(x.values())), dict) for x in payload):
+        books = []
+        for entry in payload:
+            ticker, book = next(iter(entry.items()))
+            book = normalize_sdk_dump(book)
+            if not {"yes", "no"} & set(book):
+                return None
+            books.append(Recognised("orderbook", [{"orderbook": book}], ticker=ticker))
+        return books
+    if all("_event_ticker" in x for x in payload):
+        kind = "markets" if all("_ticker" in x for x in payload) else "events"
+        return [Recognised(kind, normalize_sdk_dump(payload))]
+    return None
+
+
 def recognise(payload: object, name: str = "") -> list[Recognised] | Unrecognised:
     """What a saved response holds; a list because one file can hold several kinds (events + markets)."""
+    if isinstance(payload, list):
+        found = _recognise_sdk_dump(payload)
+        if found:
+            return found
+        return Unrecognised("a JSON list that is not a saved SDK dump of order books, events or markets")
     if not isinstance(payload, dict):
         return Unrecognised(f"expected a JSON object at the top level, got {type(payload).__name__}")
     found: list[Recognised] = []

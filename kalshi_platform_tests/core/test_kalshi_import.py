@@ -46,7 +46,19 @@ def test_ticker_and_period_are_read_where_the_payload_lacks_them():
     assert found[0].ticker == "FED-23FEB-T4.50"
 
 
-@pytest.mark.parametrize("payload", [[], "text", 3, None, {"foo": 1}, {"a": [1, 2]}])
+def test_sdk_dumps_are_recognised():
+    books = recognise(json.loads((FIXTURES / "kalshi_rest_orderbook_demo_2024_sdkdump_lognorman20-kalshi-data.json")
+                                 .read_text()))
+    assert isinstance(books, list) and books[0].kind == "orderbook"
+    assert books[0].ticker == "APRPOTUS-24JUL19-T40.8"
+    assert set(books[0].items[0]["orderbook"]) == {"yes", "no"}
+    events = recognise(json.loads((FIXTURES / "kalshi_rest_events_demo_2024_sdkdump_lognorman20-kalshi-data.json")
+                                  .read_text()))
+    assert [r.kind for r in events] == ["events"]
+    assert events[0].items[0]["event_ticker"] == "EUCLIMATE"
+
+
+@pytest.mark.parametrize("payload", [[], [1, 2], "text", 3, None, {"foo": 1}, {"a": [1, 2]}])
 def test_anything_else_is_unrecognised_with_a_reason(payload):
     found = recognise(payload, "x.json")
     assert isinstance(found, Unrecognised)
