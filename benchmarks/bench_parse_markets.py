@@ -101,11 +101,14 @@ def bench(n: int, repeats: int = 5) -> tuple[float, float]:
     return n / best, best_snap
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> dict:
     sizes = [int(a) for a in (argv if argv is not None else sys.argv[1:])] or [10_000, 100_000]
+    figures: dict = {}
     for n in sizes:
         rate, snap = bench(n)
         print(f"parse_markets {n:>9,} markets: {rate:>10,.0f} markets/s   (snapshot rows {snap * 1000:.1f} ms)")
+        figures[f"n{n}"] = {"markets_per_s": round(rate), "snapshot_rows_ms": round(snap * 1000, 2)}
+    return figures
 
 
 if __name__ == "__main__":

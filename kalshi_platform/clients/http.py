@@ -280,6 +280,10 @@ class RejectLog:
         return f"RejectLog(batch_id={self.batch_id!r}, rows={len(self._rows)})"
 
 
+def _burst(per_s: float, cost: float) -> float:
+    return max(per_s - 1, 1) * cost
+
+
 class RateLimiter:
     """A read and a write :class:`TokenBucket`, plus a short pause after the server said 429."""
 
@@ -294,11 +298,14 @@ class RateLimiter:
     def per_second(cls, read_per_s: float, write_per_s: float, *, cost: float = DEFAULT_REQUEST_COST) -> RateLimiter:
         """Requests per second (as Kalshi's /account/limits reports them) -> buckets of tokens.
 
-        Capacity is one second of tokens: a fresh client may burst that much, then runs at the rate.
+        The server counts a request when it arrives, the client when it sends; if the first request
+        arrived late (connection set-up, TLS) a later, faster one would find the server a few tokens
+        short. So the client's burst is one request smaller than the server's: one request's worth of
+        headroom (50 ms at Basic) for arrival jitter, at a cost of one request per run.
         """
         return cls(
-            TokenBucket(rate=read_per_s * cost, capacity=read_per_s * cost),
-            TokenBucket(rate=write_per_s * cost, capacity=write_per_s * cost),
+            TokenBucket(rate=read_per_s * cost, capacity=_burst(read_per_s, cost)),
+            TokenBucket(rate=write_per_s * cost, capacity=_burst(write_per_s, cost)),
             cost=cost,
         )
 
@@ -307,8 +314,8 @@ class RateLimiter:
         return cls.per_second(tier.read_per_s, tier.write_per_s)
 
     def resize(self, read_per_s: float, write_per_s: float) -> None:
-        self.read.set_rate(read_per_s * self.cost, read_per_s * self.cost)
-        self.write.set_rate(write_per_s * self.cost, write_per_s * self.cost)
+        self.read.set_rate(read_per_s * self.cost, _burst(read_per_s, self.cost))
+        self.write.set_rate(write_per_s * self.cost, _burst(write_per_s, self.cost))
 
     def bucket(self, kind: str) -> TokenBucket:
         return self.read if kind == "read" else self.write

@@ -13,6 +13,8 @@ def _handler_for(exchange: SandboxExchange) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "KalshiSandbox/1.0"
+        # Headers and body go out in two writes; without TCP_NODELAY, Nagle + delayed ACK add ~40 ms each.
+        disable_nagle_algorithm = True
 
         def _serve(self) -> None:
             path, _, query = self.path.partition("?")

@@ -459,14 +459,14 @@ def test_requests_at_tier_basic_never_exceed_the_allowed_rate(router, clock):
 def test_reads_and_writes_use_separate_buckets(router, clock):
     router.get("/r").mock(return_value=httpx.Response(200, json={}))
     router.post("/w").mock(return_value=httpx.Response(200, json={}))
-    limiter = RateLimiter.per_second(read_per_s=2, write_per_s=1)
+    limiter = RateLimiter.per_second(read_per_s=3, write_per_s=2)
     client = make_client(router, clock, limiter=limiter)
-    client.request_json("GET", "/r")
+    client.request_json("GET", "/r")  # burst: one request fewer than a second's worth (2 reads)
     client.request_json("GET", "/r")
     client.request_json("POST", "/w")  # the write bucket is untouched by reads: no wait
     assert clock.sleeps == []
     client.request_json("POST", "/w")  # second write in the same instant: wait one write interval
-    assert clock.sleeps == [pytest.approx(1.0)]
+    assert clock.sleeps == [pytest.approx(0.5)]
 
 
 def test_a_429_pauses_the_bucket_for_everyone(router, clock):
@@ -487,8 +487,11 @@ def test_limiter_resize_changes_the_rate():
     limiter = RateLimiter.from_tier(TIERS["basic"])
     assert limiter.read.rate == TIERS["basic"].read_tokens_per_s
     limiter.resize(read_per_s=5, write_per_s=2)
-    assert (limiter.read.rate, limiter.read.capacity) == (50, 50)
-    assert (limiter.write.rate, limiter.write.capacity) == (20, 20)
+    # The burst keeps one request of headroom below the server's one second of tokens.
+    assert (limiter.read.rate, limiter.read.capacity) == (50, 40)
+    assert (limiter.write.rate, limiter.write.capacity) == (20, 10)
+    limiter.resize(read_per_s=1, write_per_s=1)
+    assert limiter.read.capacity == 10  # never below one request
 
 
 # ---------------------------------------------------------------------------------------------- misc
