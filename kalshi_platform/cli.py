@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kalshi_platform.warehouse import queries
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RAW_TABLES = (
     "raw.kalshi_series",
@@ -98,33 +100,140 @@ def cmd_stats(args: argparse.Namespace) -> int:
         counts = table_counts(con)
         rows = []
         for table, n in sorted(counts.items()):
-            newest = freshest(con, table, "fetched_at")
+            newest = freshest(con, table, "fetched_at") if "fetched_at" in _columns(con, table) else None
             rows.append((table, f"{n:,}", newest.isoformat(timespec="seconds") if newest else "-"))
         _print_table(rows, ("table", "rows", "freshest fetched_at"))
         print()
-        reasons = con.execute(
-            """
-            SELECT kind, regexp_replace(reason, '''[^'']*''', '''…''', 'g') AS reason, count(*) AS n
-            FROM raw.rejects GROUP BY ALL ORDER BY n DESC LIMIT ?
-            """,
-            [args.limit],
-        ).fetchall()
-        print("rejects by reason:" if reasons else "rejects: none")
-        if reasons:
-            _print_table([(k, r[:90], n) for k, r, n in reasons], ("kind", "reason", "count"))
+        reasons = queries.reject_summary(con, args.limit, by_source=False)
+        print("rejects by reason:" if reasons.height else "rejects: none")
+        if reasons.height:
+            _print_table([(k, r[:90], n) for k, r, n in reasons.iter_rows()], ("kind", "reason", "count"))
         print()
-        batches = con.execute(
-            """
-            SELECT asset_key, count(*) AS batches, count(*) FILTER (WHERE NOT complete) AS incomplete,
-                   max(finished_at) AS last_finished
-            FROM meta.batches GROUP BY 1 ORDER BY 1
-            """
-        ).fetchall()
+        batches = queries.batch_summary(con)
         if batches:
             _print_table(
                 [(a, b, i, f.isoformat(timespec="seconds") if f else "-") for a, b, i, f in batches],
                 ("asset", "batches", "incomplete", "last finished"),
             )
+    return 0
+
+
+def _columns(con, table: str) -> set[str]:
+    schema, name = table.split(".")
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+        [schema, name],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+# ---------------------------------------------------------------- describe / search
+DESCRIBE_FIELDS = (
+    "ticker", "display_name", "short_name", "category", "subcategory", "family", "series_ticker",
+    "event_ticker", "event_date", "strike_type", "floor", "cap", "unit", "outcome_label", "status",
+    "parsed_from", "disagreements", "source",
+)
+
+
+def _describe_rows(tickers: list[str], db: str | None) -> list[dict]:
+    import polars as pl
+
+    from kalshi_platform.core.instruments import build_instruments
+
+    stored = pl.DataFrame()
+    if db and Path(db).exists():
+        from kalshi_platform.warehouse.resource import Warehouse
+
+        try:
+            with Warehouse(db, db + ".snapshot").connect(read_only=True) as con:
+                if "core.instruments" in table_counts_safe(con):
+                    stored = queries.instruments_for(con, tickers)
+        except Exception as exc:  # the warehouse is optional here: fall back to the ticker parse
+            print(f"note: warehouse {db} not readable ({exc}); using the ticker parse only", file=sys.stderr)
+    found = {t.upper(): row for row in stored.iter_rows(named=True) for t in [row["ticker"]]}
+    missing = [t for t in tickers if t.strip().upper() not in found]
+    parsed = build_instruments(pl.DataFrame({"ticker": [t.strip() for t in missing]}, schema={"ticker": pl.String}))
+    guessed = {row["ticker"].upper(): row for row in parsed.iter_rows(named=True)}
+    out = []
+    for ticker in tickers:
+        key = ticker.strip().upper()
+        if key in found:
+            out.append({**found[key], "source": "warehouse"})
+        else:
+            out.append({**guessed[key], "source": "ticker parse only (not in the warehouse)"})
+    return out
+
+
+def table_counts_safe(con) -> set[str]:
+    from kalshi_platform.warehouse.stats import table_counts
+
+    return set(table_counts(con, ("core",)))
+
+
+def _emit(rows: list[dict], fields: tuple[str, ...], fmt: str) -> None:
+    import csv
+
+    def text(value) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, (list, tuple)):
+            return ",".join(map(str, value))
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+    if fmt == "json":
+        print(json.dumps([{f: row.get(f) for f in fields} for row in rows], indent=2, default=text))
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(fields)
+        for row in rows:
+            writer.writerow([text(row.get(f)) for f in fields])
+    else:
+        for n, row in enumerate(rows):
+            if n:
+                print()
+            width = max(len(f) for f in fields)
+            for f in fields:
+                if row.get(f) not in (None, ""):
+                    print(f"{f.ljust(width)}  {text(row.get(f))}")
+
+
+def cmd_describe(args: argparse.Namespace) -> int:
+    tickers = list(args.tickers)
+    if args.file:
+        source = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")
+        with source:
+            tickers += [line.split(",")[0].strip() for line in source if line.strip()]
+    if not tickers:
+        print("give tickers or --file", file=sys.stderr)
+        return 2
+    db = args.db or os.environ.get("KALSHI_DUCKDB_PATH", "data/warehouse.duckdb")
+    _emit(_describe_rows(tickers, db), DESCRIBE_FIELDS, args.format)
+    return 0
+
+
+SEARCH_FIELDS = ("ticker", "display_name", "category", "status")
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from kalshi_platform.settings import load_settings
+    from kalshi_platform.warehouse.resource import Warehouse
+
+    db = args.db or load_settings().duckdb_path
+    if not Path(db).exists():
+        print(f"no warehouse at {db}: run `make run` first", file=sys.stderr)
+        return 2
+    with Warehouse(db, db + ".snapshot").connect(read_only=True) as con:
+        total, page = queries.search_instruments(
+            con, args.text, category=args.category, status=args.status, limit=args.limit, offset=args.offset
+        )
+    rows = page.to_dicts()
+    if args.format == "table":
+        _print_table([tuple(str(r.get(f) or "")[:100] for f in SEARCH_FIELDS) for r in rows], SEARCH_FIELDS)
+        last = args.offset + len(rows)
+        print(f"\n{args.offset + 1 if rows else 0}-{last} of {total} matches"
+              + (f"; next page: --offset {last}" if last < total else ""))
+    else:
+        _emit(rows, DESCRIBE_FIELDS[:-1], args.format)
     return 0
 
 
@@ -305,6 +414,23 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("paths", nargs="+", help="JSON files (one response each) or .jsonl (one per line), or folders")
     imp.add_argument("--db", default=os.environ.get("KALSHI_DUCKDB_PATH", "data/warehouse.duckdb"))
     imp.set_defaults(func=cmd_import)
+
+    describe = sub.add_parser("describe", help="instrument fields of any ticker (even one never seen)")
+    describe.add_argument("tickers", nargs="*", help="market tickers")
+    describe.add_argument("--file", help="a file of tickers, one per line (first CSV column), or - for stdin")
+    describe.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    describe.add_argument("--db", help="warehouse file (default KALSHI_DUCKDB_PATH)")
+    describe.set_defaults(func=cmd_describe)
+
+    search = sub.add_parser("search", help="search the instrument master")
+    search.add_argument("text", help="words that must all appear in the ticker, display name or titles")
+    search.add_argument("--category", help="e.g. Sports, Politics, Climate, Crypto, Parlays")
+    search.add_argument("--status", help="open, closed, settled, unopened, or a market status like active")
+    search.add_argument("--limit", type=int, default=20)
+    search.add_argument("--offset", type=int, default=0)
+    search.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    search.add_argument("--db", help="warehouse file (default KALSHI_DUCKDB_PATH)")
+    search.set_defaults(func=cmd_search)
 
     sandbox = sub.add_parser("sandbox", help="the embedded exchange")
     sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", required=True)

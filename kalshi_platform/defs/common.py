@@ -12,7 +12,7 @@ import polars as pl
 
 from kalshi_platform.clients.http import RejectLog
 from kalshi_platform.core.rejects import rejects_frame
-from kalshi_platform.warehouse import writes
+from kalshi_platform.warehouse import queries, writes
 
 # Every asset that writes DuckDB claims this pool (limit 1 in the instance config, DESIGN.md §4).
 DUCKDB_WRITE_POOL = "duckdb_write"
@@ -118,7 +118,7 @@ def table_result(
     extra: dict | None = None,
 ) -> dg.MaterializeResult:
     """The metadata every table asset reports (DESIGN.md §7)."""
-    total = batch.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    total = queries.count_rows(batch.con, table)
     metadata = {
         "dagster/row_count": dg.MetadataValue.int(int(total)),
         "dagster/column_schema": column_schema(written.schema),

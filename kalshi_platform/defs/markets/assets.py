@@ -23,7 +23,7 @@ from kalshi_platform.defs.common import (
     table_result,
 )
 from kalshi_platform.defs.resources import KalshiApiResource, UniverseConfig
-from kalshi_platform.warehouse import writes
+from kalshi_platform.warehouse import queries, writes
 from kalshi_platform.warehouse.resource import WarehouseResource
 
 GROUP = "markets"
@@ -188,9 +188,6 @@ def kalshi_markets(
                 writes.set_watermark(batch.con, watermark_name, newest.isoformat())
         elif batch.complete and watermark is None:
             writes.set_watermark(batch.con, watermark_name, fetched_at.isoformat())
-        statuses = (
-            batch.con.execute(f"SELECT status, count(*) FROM {table} GROUP BY 1 ORDER BY 2 DESC").fetchall()
-        )
         return table_result(
             batch,
             table,
@@ -198,7 +195,7 @@ def kalshi_markets(
             extra={
                 "mode": mode,
                 "universe_complete": dg.MetadataValue.bool(batch.complete),
-                "markets_by_status": dg.MetadataValue.json({s: n for s, n in statuses}),
+                "markets_by_status": dg.MetadataValue.json(queries.markets_by_status(batch.con)),
             },
         )
 
@@ -234,27 +231,8 @@ def kalshi_market_snapshots(
         writes.upsert(batch.con, table, rows, key=kp.NATURAL_KEYS[table])
         batch.rows_written = rows.height
         batch.write_rejects([parsed.rejects])
-        batches = batch.con.execute(f"SELECT count(DISTINCT batch_id) FROM {table}").fetchall()[0][0]
-        return table_result(batch, table, rows, extra={"polls_stored": dg.MetadataValue.int(int(batches))})
-
-
-def _most_active_open_markets(con, limit: int) -> list[str]:
-    """Open markets of the latest quote poll, busiest first: they get order books and candles."""
-    if limit <= 0:
-        return []
-    rows = con.execute(
-        """
-        WITH latest AS (
-            SELECT batch_id FROM raw.kalshi_market_snapshots ORDER BY fetched_at DESC LIMIT 1
-        )
-        SELECT ticker FROM raw.kalshi_market_snapshots
-        WHERE batch_id = (SELECT batch_id FROM latest)
-        ORDER BY volume_24h DESC NULLS LAST, open_interest DESC NULLS LAST, ticker
-        LIMIT ?
-        """,
-        [limit],
-    ).fetchall()
-    return [r[0] for r in rows]
+        polls = queries.snapshot_polls(batch.con)
+        return table_result(batch, table, rows, extra={"polls_stored": dg.MetadataValue.int(polls)})
 
 
 @dg.asset(
@@ -277,7 +255,7 @@ def kalshi_orderbooks(
     """Order books of the KALSHI_ORDERBOOK_MARKETS busiest open markets."""
     table = "raw.kalshi_orderbooks"
     with open_batch(warehouse, table) as batch, kalshi.client(batch.reject_log) as client:
-        tickers = _most_active_open_markets(batch.con, universe.orderbook_markets)
+        tickers = queries.most_active_open_markets(batch.con, universe.orderbook_markets)
         frames, rejects, failed = [], [], []
         for ticker in tickers:
             try:
@@ -353,27 +331,6 @@ def kalshi_trades(
         return table_result(batch, table, rows, extra={"since": since.isoformat(), "pages": result.pages})
 
 
-def _candle_markets(con, day: date, limit: int) -> list[tuple[str, str, datetime | None]]:
-    """Markets live on ``day`` (open before its end, closing after its start), busiest first."""
-    if limit <= 0:
-        return []
-    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    end = start + timedelta(days=1)
-    rows = con.execute(
-        """
-        SELECT m.ticker, coalesce(e.series_ticker, split_part(m.event_ticker, '-', 1)) AS series_ticker,
-               coalesce(m.settlement_ts, m.close_time) AS settled_at
-        FROM raw.kalshi_markets m
-        LEFT JOIN raw.kalshi_events e USING (event_ticker)
-        WHERE (m.open_time IS NULL OR m.open_time < ?) AND (m.close_time IS NULL OR m.close_time >= ?)
-        ORDER BY m.volume_24h DESC NULLS LAST, m.volume DESC NULLS LAST, m.ticker
-        LIMIT ?
-        """,
-        [end, start, limit],
-    ).fetchall()
-    return [(t, s, settled) for t, s, settled in rows]
-
-
 @dg.asset(
     key=["raw", "kalshi_candlesticks"],
     group_name=GROUP,
@@ -403,7 +360,7 @@ def kalshi_candlesticks(
         for day in days:
             start = datetime(day.year, day.month, day.day, tzinfo=UTC)
             end = start + timedelta(days=1)
-            for ticker, series_ticker, settled_at in _candle_markets(batch.con, day, universe.candle_markets):
+            for ticker, series_ticker, settled_at in queries.markets_live_on(batch.con, day, universe.candle_markets):
                 historical = settled_at is not None and settled_at < cutoff
                 path = (
                     f"/historical/markets/{ticker}/candlesticks"
@@ -472,16 +429,9 @@ def kalshi_candlesticks(
 def rejects(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Summary of the reject log."""
     with warehouse.connect(read_only=True) as con:
-        total = con.execute("SELECT count(*) FROM raw.rejects").fetchall()[0][0]
-        by_reason = con.sql(
-            """
-            SELECT source, kind, regexp_replace(reason, '''[^'']*''', '''…''', 'g') AS reason, count(*) AS n
-            FROM raw.rejects GROUP BY ALL ORDER BY n DESC LIMIT 50
-            """
-        ).pl()
-        last_day = con.execute(
-            "SELECT count(*) FROM raw.rejects WHERE fetched_at > now() - INTERVAL 1 DAY"
-        ).fetchall()[0][0]
+        total = queries.count_rows(con, "raw.rejects")
+        by_reason = queries.reject_summary(con, 50)
+        last_day = queries.rejects_since(con, datetime.now(UTC) - timedelta(days=1))
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": dg.MetadataValue.int(int(total)),
