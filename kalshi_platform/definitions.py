@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from kalshi_platform.defs import markets
+from kalshi_platform.defs import instruments, markets
 from kalshi_platform.defs.resources import build_resources
 from kalshi_platform.settings import Settings, load_settings
 
@@ -13,7 +13,7 @@ ALL_ASSETS_JOB = "kalshi_platform_job"
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or load_settings()
-    domain_defs = [markets.defs]
+    domain_defs = [markets.defs, instruments.defs]
     whole_graph = dg.define_asset_job(
         ALL_ASSETS_JOB,
         selection=dg.AssetSelection.all(),

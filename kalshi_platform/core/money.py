@@ -89,4 +89,7 @@ def fixed_expr(column: str | pl.Expr) -> pl.Expr:
 def cents_expr(column: str | pl.Expr) -> pl.Expr:
     """Vectorised legacy integer cents -> exact Decimal dollars."""
     col = pl.col(column) if isinstance(column, str) else column
-    return (col.cast(pl.Int64, strict=False).cast(DECIMAL_DTYPE) / 100).cast(DECIMAL_DTYPE)
+    # Divide at a wide precision with the final scale (the quotient keeps the dividend's scale), then
+    # narrow: cents too large for DECIMAL(18,6) become null, which the caller turns into a reject.
+    wide = col.cast(pl.Int64, strict=False).cast(pl.Decimal(38, SCALE)) / 100
+    return wide.cast(DECIMAL_DTYPE, strict=False)

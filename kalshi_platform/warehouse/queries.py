@@ -77,6 +77,16 @@ def markets_live_on(con, day: date, limit: int) -> list[tuple[str, str, datetime
     ).fetchall()
 
 
+def latest_quotes(con) -> pl.DataFrame:
+    """(ticker, status, yes_bid, yes_ask) of each market's newest quote snapshot."""
+    return con.sql(
+        """
+        SELECT ticker, status, yes_bid, yes_ask FROM raw.kalshi_market_snapshots
+        QUALIFY row_number() OVER (PARTITION BY ticker ORDER BY fetched_at DESC) = 1
+        """
+    ).pl()
+
+
 def markets_by_status(con) -> dict[str, int]:
     return dict(con.execute("SELECT status, count(*) FROM raw.kalshi_markets GROUP BY 1 ORDER BY 2 DESC").fetchall())
 

@@ -132,6 +132,17 @@ def replace_partition(
         return WriteResult(str(name), inserted, deleted, _count(con, name))
 
 
+def replace_all(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> WriteResult:
+    """Replace every row of a table with the frame, atomically (for tables rebuilt whole each run,
+    where an upsert would leave behind rows that no longer hold)."""
+    name = parse_table(table)
+    _check_columns(con, name, frame)
+    with transaction(con):
+        deleted = _rowcount(con.execute(f"DELETE FROM {name.sql}"))
+        inserted = _insert(con, name, frame)
+        return WriteResult(str(name), inserted, deleted, _count(con, name))
+
+
 def record_rejects(con: duckdb.DuckDBPyConnection, rejects_frame: pl.DataFrame) -> WriteResult:
     """Store reject rows (``core.rejects`` shape) in raw.rejects; the same reject twice is kept once."""
     return upsert(con, REJECTS_TABLE, rejects_frame, REJECTS_KEY)

@@ -76,3 +76,15 @@ def test_cents_expr_divides_exactly():
         Decimal("0"), Decimal("0.01"), Decimal("0.29"), Decimal("0.56"), Decimal("0.99"), Decimal("1"),
         Decimal("4098487.86"), None,
     ]
+
+
+def test_legacy_cents_too_large_to_store_become_null_not_an_error():
+    import polars as pl
+
+    from kalshi_platform.core.money import cents_expr
+
+    frame = pl.DataFrame({"c": [56, 1, -5, 1_000_000_000_000, 10**17, None]})
+    out = frame.select(cents_expr("c")).to_series().to_list()
+    assert out[:3] == [Decimal("0.56"), Decimal("0.01"), Decimal("-0.05")]
+    assert out[3] == Decimal("10000000000")
+    assert out[4] is None and out[5] is None

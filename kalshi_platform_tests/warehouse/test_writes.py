@@ -357,3 +357,17 @@ def test_a_partly_read_result_of_the_caller_does_not_get_in_the_way(con, quotes)
     with transaction(con):
         con.execute("SELECT * FROM range(10)").fetchone()
         assert upsert(con, quotes, quote_frame(["A"], ["0.2"]), ["ticker"]).deleted == 1
+
+
+def test_replace_all_swaps_the_whole_table_atomically(con):
+    from kalshi_platform.warehouse.writes import replace_all
+
+    con.execute("CREATE TABLE core.rebuilt (k VARCHAR, v INTEGER)")
+    first = replace_all(con, "core.rebuilt", pl.DataFrame({"k": ["a", "b", "c"], "v": [1, 2, 3]}))
+    assert (first.inserted, first.deleted, first.rows_after) == (3, 0, 3)
+    second = replace_all(con, "core.rebuilt", pl.DataFrame({"k": ["b"], "v": [20]}))
+    assert (second.inserted, second.deleted, second.rows_after) == (1, 3, 1)
+    assert con.execute("SELECT k, v FROM core.rebuilt").fetchall() == [("b", 20)]
+    with pytest.raises(Exception):
+        replace_all(con, "core.rebuilt", pl.DataFrame({"k": ["x"], "v": ["not a number"]}))
+    assert con.execute("SELECT k, v FROM core.rebuilt").fetchall() == [("b", 20)]

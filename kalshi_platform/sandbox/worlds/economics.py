@@ -5,6 +5,11 @@ from __future__ import annotations
 from kalshi_platform.sandbox.worlds.base import DAY, BaseFamily, EventDef, MarketDef, SeriesDef, WorldBuilder, norm_cdf
 
 
+def _signed(text: str) -> str:
+    """Kalshi writes a negative strike with N, not a minus (CPI-22DEC-TN0.1): "-" separates segments."""
+    return "N" + text[1:] if text.startswith("-") else text
+
+
 def _series(b: WorldBuilder, ticker: str, title: str, tags: list[str], frequency: str, source: tuple[str, str]) -> None:
     b.add_series(SeriesDef(
         ticker=ticker, title=title, category="Economics", tags=tags, frequency=frequency,
@@ -50,7 +55,7 @@ class Economics(BaseFamily):
             event = f"KXFED-{code}"
             meeting = b.nice_date(day)
             markets = [
-                MarketDef(ticker=f"{event}-T{s:.2f}", title=f"Fed funds rate after the {meeting} meeting?",
+                MarketDef(ticker=f"{event}-T{_signed(f'{s:.2f}')}", title=f"Fed funds rate after the {meeting} meeting?",
                           yes_sub_title=f"Above {s:.2f}%", no_sub_title=f"Above {s:.2f}%",
                           rules_primary="If the upper bound of the target federal funds rate published on the Federal "
                                         f"Reserve's official website is greater than {s:.2f}% following the Federal "
@@ -93,7 +98,7 @@ class Economics(BaseFamily):
             mu = mu0 + float(b.rng.normal(0, sigma / 2))
             fmt = f"{{:.{decimals}f}}"
             markets = [
-                MarketDef(ticker=f"{event}-T{fmt.format(s)}", title=f"{title} in {month}?",
+                MarketDef(ticker=f"{event}-T{_signed(fmt.format(s))}", title=f"{title} in {month}?",
                           yes_sub_title=f"Above {fmt.format(s)}{unit}", no_sub_title=f"Above {fmt.format(s)}{unit}",
                           rules_primary=rule.format(s=fmt.format(s), month=month), open_ts=release - 150 * DAY,
                           close_ts=release, strike_type="greater", floor_strike=s)
@@ -113,7 +118,7 @@ class Economics(BaseFamily):
             release = b.month_start(b.anchor_ts, 3 * k + 1) + 27 * DAY + 12 * 3600
             event = f"KXGDP-{y % 100:02d}Q{qq}"
             strikes = [x / 2 for x in range(-2, 10)]
-            markets = [MarketDef(ticker=f"{event}-T{s:.1f}", title=f"GDP growth in Q{qq} {y}?",
+            markets = [MarketDef(ticker=f"{event}-T{_signed(f'{s:.1f}')}", title=f"GDP growth in Q{qq} {y}?",
                                  yes_sub_title=f"Above {s:.1f}%", no_sub_title=f"Above {s:.1f}%",
                                  rules_primary=f"If the advance estimate of real GDP growth for Q{qq} {y} is above "
                                                f"{s:.1f}%, then the market resolves to Yes.",

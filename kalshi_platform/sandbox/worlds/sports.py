@@ -149,7 +149,7 @@ class LeagueGames(BaseFamily):
             for line in (base - 3, base, base + 3, base + 6):
                 if line < 1:
                     continue
-                strike = line + 0.5
+                strike = line - 0.5  # as on Kalshi: -SEA7 is "wins by over 6.5"
                 spread_markets.append(MarketDef(
                     ticker=f"{self.spread_series}-{code}-{fc}{line}", title=f"{matchup}: Spread",
                     yes_sub_title=f"{fn} wins by over {strike} Points", no_sub_title=f"{fn} wins by over {strike} Points",
@@ -171,7 +171,7 @@ class LeagueGames(BaseFamily):
             centre = int(round(mu_t / 5.0) * 5)
             total_markets = []
             for line in (centre - 10, centre - 5, centre, centre + 5, centre + 10):
-                strike = line + 0.5
+                strike = line - 0.5  # as on Kalshi: -215 is "over 214.5 points"
                 total_markets.append(MarketDef(
                     ticker=f"{self.total_series}-{code}-{line}", title=f"{matchup}: Total Points",
                     yes_sub_title=f"Over {strike} points scored", no_sub_title=f"Over {strike} points scored",
