@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 
 from kalshi_platform.core.tickers import tables as T
-from kalshi_platform.core.tickers.parse import parse_tickers
+from kalshi_platform.core.tickers.parse import classify_series, parse_tickers
 
 LEARNED_SCHEMA: dict[str, pl.DataType] = {"scope": pl.String(), "code": pl.String(), "name": pl.String(),
                                           "n": pl.UInt32()}
@@ -47,6 +47,19 @@ def _clean(expr: pl.Expr) -> pl.Expr:
     return pl.when(text.str.len_chars() > 0).then(text)
 
 
+def _teaching_rows(frame: pl.DataFrame, column: str) -> pl.DataFrame:
+    """Only rows whose series can teach a name (games, champions, elections, awards...): classifying
+    the few distinct series is cheap, parsing every ticker of a large universe is not."""
+    if not frame.height:
+        return frame
+    series = frame.get_column(column).str.strip_chars().str.to_uppercase().str.split("-").list.first()
+    classes = classify_series(series.unique().drop_nulls())
+    teaching = classes.filter(
+        pl.col("family").is_in(list(T.PARTICIPANT_FAMILIES)) | (pl.col("category") == T.SPORTS)
+    ).get_column("series")
+    return frame.filter(series.is_in(teaching.implode()))
+
+
 def learn_names(
     markets: pl.DataFrame | Iterable[Mapping[str, Any]] | None = None,
     events: pl.DataFrame | Iterable[Mapping[str, Any]] | None = None,
@@ -59,6 +72,7 @@ def learn_names(
     """
     parts: list[pl.DataFrame] = []
     m = _frame(markets, ("ticker", "yes_sub_title", "title"))
+    m = _teaching_rows(m, "ticker")
     if m.height:
         p = parse_tickers(m.get_column("ticker"), kind="market", resolve=False)
         p = p.with_columns(m.get_column("yes_sub_title"), m.get_column("title").alias("_title"))
@@ -76,6 +90,7 @@ def learn_names(
         parts.append(games.select("scope", pl.col("home_code").alias("code"),
                                   _clean(pl.col("_m").struct.field("h")).alias("name")))
     e = _frame(events, ("event_ticker", "title", "sub_title"))
+    e = _teaching_rows(e, "event_ticker")
     if e.height:
         p = parse_tickers(e.get_column("event_ticker"), kind="event", resolve=False)
         p = p.with_columns(
