@@ -8,6 +8,8 @@ import polars as pl
 
 # Unix values above this are milliseconds (1e11 s is the year 5138).
 _MS_THRESHOLD = 100_000_000_000
+# The form Kalshi sends nearly every time: 'YYYY-MM-DDTHH:MM:SS[.ffffff]Z'.
+_RFC3339_UTC = "%Y-%m-%dT%H:%M:%S%.fZ"
 
 
 class TimeParseError(ValueError):
@@ -57,3 +59,15 @@ def ts_expr(column: str | pl.Expr) -> pl.Expr:
         format="%Y-%m-%dT%H:%M:%S%.f%:z", strict=False, time_zone="UTC", time_unit="us"
     )
     return pl.when(as_int.is_not_null()).then(from_unix.dt.cast_time_unit("us")).otherwise(from_text)
+
+
+def ts_fast_expr(column: str | pl.Expr) -> pl.Expr:
+    """The common case of :func:`ts_expr` alone: RFC3339 text ending in ``Z`` -> Datetime(us, UTC).
+
+    Null for every other form (offsets, unix values, anything unreadable). Where it is not null it
+    equals ``ts_expr`` of the same value, so a caller may compute this first and fall back to
+    ``ts_expr`` only for a column where some value was present but did not parse here; it costs about a
+    third of ``ts_expr``, which reads every value as a unix number and as RFC3339 text.
+    """
+    col = pl.col(column) if isinstance(column, str) else column
+    return col.cast(pl.String).str.to_datetime(format=_RFC3339_UTC, strict=False, time_zone="UTC", time_unit="us")

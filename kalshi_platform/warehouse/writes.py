@@ -15,11 +15,13 @@ To make several writes atomic, wrap them: ``with transaction(con): upsert(...); 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
+import numpy as np
 import polars as pl
 import pyarrow as pa
 
@@ -50,6 +52,9 @@ class WriteResult:
     inserted: int
     deleted: int
     rows_after: int
+    # upsert: frame rows equal to the stored row of their key, left in place instead of rewritten
+    # (still counted in ``inserted`` and ``deleted``, whose logical meaning does not change).
+    unchanged: int = field(default=0, compare=False)
 
 
 def append(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> WriteResult:
@@ -67,28 +72,50 @@ def upsert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, key:
     Rows of the frame that share a key keep only the LAST occurrence (later rows are taken as the
     newer observation), so an upsert never creates duplicates. Key columns may not be null: a null
     never equals anything, so such a row could not be replaced later.
+
+    ``inserted`` / ``deleted`` count the rows logically written / replaced. Physically less may be
+    done, with the same resulting table: nothing is deleted from an empty table or for keys the table
+    does not hold, and a frame row equal in every column to the one stored row of its key is left in
+    place rather than deleted and written again (``unchanged`` counts those), so re-materializing the
+    same data writes nothing.
     """
     name = parse_table(table)
     key = list(key)
     if not key:
         raise WriteError(f"upsert into {name}: key is empty")
-    _check_columns(con, name, frame)
+    columns = _check_columns(con, name, frame)
     missing = [k for k in key if k not in frame.columns]
     if missing:
         raise WriteError(f"upsert into {name}: key column(s) {missing} not in the frame (columns: {frame.columns})")
     nulls = {k: n for k in key if (n := frame.get_column(k).null_count())}
     if nulls:
         raise WriteError(f"upsert into {name}: key column(s) have nulls {nulls}; a natural key must be complete")
-    if frame.height:
+    if frame.height and _has_duplicate_keys(frame, key):
         frame = frame.unique(subset=key, keep="last", maintain_order=True)
     with transaction(con):
-        with _staged(con, frame) as stage:
-            deleted = 0
-            if frame.height:
-                match = " AND ".join(f"t.{quote_ident(k)} = s.{quote_ident(k)}" for k in key)
-                deleted = _rowcount(con.execute(f"DELETE FROM {name.sql} AS t USING {stage} AS s WHERE {match}"))
-            inserted = _insert_staged(con, name, stage, frame)
-        return WriteResult(str(name), inserted, deleted, _count(con, name))
+        if frame.height == 0:
+            return WriteResult(str(name), 0, 0, _count(con, name))
+        match = " AND ".join(f"t.{quote_ident(k)} = s.{quote_ident(k)}" for k in key)
+        deleted = 0
+        same = np.empty(0, dtype=np.int64)
+        with _staged(con, frame, position=True) as stage:
+            if _count(con, name):  # an empty table (the first load) has nothing to replace
+                # The rows the delete would remove (the logical ``deleted``); 0 means pure inserts.
+                deleted = int(scalar(con, f"SELECT count(*) FROM {name.sql} AS t SEMI JOIN {stage} AS s ON {match}"))
+                if deleted:
+                    same = _unchanged_positions(con, name, stage, frame, match, columns)
+            if not len(same):
+                if deleted:
+                    con.execute(f"DELETE FROM {name.sql} AS t USING {stage} AS s WHERE {match}").fetchall()
+                _insert_staged(con, name, f"(SELECT * EXCLUDE ({quote_ident(_POSITION)}) FROM {stage})", frame)
+        if len(same) and len(same) < frame.height:
+            keep = np.ones(frame.height, dtype=bool)
+            keep[same] = False
+            changed = frame.filter(pl.Series(keep))
+            with _staged(con, changed) as stage:
+                con.execute(f"DELETE FROM {name.sql} AS t USING {stage} AS s WHERE {match}").fetchall()
+                _insert_staged(con, name, stage, changed)
+        return WriteResult(str(name), frame.height, deleted, _count(con, name), len(same))
 
 
 def replace_partition(
@@ -254,11 +281,18 @@ def _insert_staged(con: duckdb.DuckDBPyConnection, name: TableName, stage: str, 
 
 
 class _staged:
-    """Register the frame's Arrow table under a unique name for the duration of a block."""
+    """Register the frame's Arrow table under a unique name for the duration of a block.
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> None:
+    Strings go over as Arrow string views (polars' own layout, so no copy of the text; DuckDB reads
+    them natively). With ``position=True`` the stage also has a ``__kp_pos`` column (row number in
+    the frame), which the caller must exclude from what it inserts.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, *, position: bool = False) -> None:
         self.con = con
-        self.arrow: pa.Table = frame.to_arrow()
+        if position:
+            frame = frame.with_row_index(_POSITION)
+        self.arrow: pa.Table = frame.to_arrow(compat_level=pl.CompatLevel.newest())
         self.name = f"__kp_stage_{uuid.uuid4().hex}"
 
     def __enter__(self) -> str:
@@ -273,6 +307,77 @@ class _staged:
             # anyway; the error already in flight is the one worth raising.
             if exc_type is None:
                 raise
+
+
+_POSITION = "__kp_pos"
+
+# Column types whose equality (IS NOT DISTINCT FROM) means "the same stored value": an unchanged
+# row may then be left in place. Not floats (0.0 = -0.0), intervals ('1 month' = '30 days'), nested
+# or other types, whose equal values may differ; a table with any such column is always rewritten.
+_EXACT_TYPE = re.compile(
+    r"(VARCHAR|JSON|BLOB|UUID|BOOLEAN|U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)|DATE|TIME|"
+    r"TIMESTAMP(_S|_MS|_NS)?|TIMESTAMP WITH TIME ZONE|DECIMAL\(\d+,\s*\d+\))"
+)
+
+
+def _has_duplicate_keys(frame: pl.DataFrame, key: list[str]) -> bool:
+    if len(key) == 1:
+        return frame.get_column(key[0]).n_unique() < frame.height
+    return bool(frame.select(key).is_duplicated().any())
+
+
+def _unchanged_positions(
+    con: duckdb.DuckDBPyConnection, name: TableName, stage: str, frame: pl.DataFrame, match: str,
+    columns: dict[str, str],
+) -> np.ndarray:
+    """Frame rows (by position) whose key has exactly one stored row, equal in every column to what
+    inserting the frame row would store (the frame value cast to the column type, as INSERT does).
+
+    Only when the frame carries every column of the table and each column type compares exactly
+    (no collation either); otherwise nothing is taken as unchanged.
+    """
+    empty = np.empty(0, dtype=np.int64)
+    by_lower = {c.lower(): c for c in frame.columns}
+    if set(by_lower) != set(columns) or len(by_lower) != frame.width:
+        return empty
+    if not all(_EXACT_TYPE.fullmatch(t) for t in columns.values()):
+        return empty
+    if scalar(con, "SELECT current_setting('default_collation')") or _has_collation(con, name):
+        return empty
+
+    def equal(names: Iterable[str]) -> str:
+        return " AND ".join(
+            f"t.{quote_ident(c)} IS NOT DISTINCT FROM CAST(s.{quote_ident(by_lower[c])} AS {columns[c]})" for c in names
+        )
+
+    # A re-materialization usually differs in a narrow column (batch_id, fetched_at): one pass over the
+    # narrow columns, stopping at the first candidate, spares reading long text (raw_json) back.
+    wide = {
+        c for c in columns
+        if frame.schema[by_lower[c]] == pl.String and (frame.get_column(by_lower[c]).str.len_bytes().mean() or 0) > 64
+    }
+    if wide and len(wide) < len(columns):
+        narrow = [c for c in columns if c not in wide]
+        probe = f"SELECT 1 FROM {name.sql} AS t JOIN {stage} AS s ON {match} WHERE {equal(narrow)} LIMIT 1"
+        if not con.execute(probe).fetchall():
+            return empty
+    pos = quote_ident(_POSITION)
+    found = con.execute(
+        f"SELECT s.{pos} FROM {name.sql} AS t JOIN {stage} AS s ON {match} "
+        f"GROUP BY s.{pos} HAVING count(*) = 1 AND bool_and({equal(columns)})"
+    ).fetchnumpy()[_POSITION]
+    return np.asarray(found, dtype=np.int64)
+
+
+def _has_collation(con: duckdb.DuckDBPyConnection, name: TableName) -> bool:
+    database = "current_database()" if name.database is None else "?"
+    params = ([] if name.database is None else [name.database]) + [name.schema, name.table]
+    sql = scalar(
+        con,
+        f"SELECT sql FROM duckdb_tables() WHERE database_name = {database} AND schema_name = ? AND table_name = ?",
+        params,
+    )
+    return sql is None or "COLLATE" in str(sql).upper()
 
 
 def _rowcount(result: duckdb.DuckDBPyConnection) -> int:

@@ -5,12 +5,15 @@ of text columns (see ``records.records_frame``) into the typed values (``__v_<na
 the rows into good ones and bad ones; a bad row's ``__reason`` names every problem it has, joined by
 ``"; "`` (e.g. ``"yes_bid_dollars '1.2500' outside [0, 1]; unknown status 'weird'"``). Nothing is
 rounded and nothing is dropped: a value that cannot be stored exactly makes its record a reject.
-Text (as sent) is stripped and ``""`` means "no value" for every typed (non-text) field.
+Text (as sent) is stripped and ``""`` means "no value" for every typed (non-text) field. Timestamps
+take the fast RFC3339-with-``Z`` reading (``timeutil.ts_fast_expr``) and the full ``ts_expr`` only in a
+column where some value needs it.
 
-Money: prices, counts and dollar amounts become ``Decimal(18,6)`` through ``money.fixed_expr`` (regex
-first, because polars' string->decimal cast would round extra decimals). When the ``*_dollars`` /
-``*_fp`` key has a value it wins; only when it is absent (or ``""``, Kalshi's "no value") is the legacy
-key read: integer cents / 100 for prices and amounts, an integer (or fixed-point) count for counts.
+Money: prices, counts and dollar amounts become ``Decimal(18,6)`` through the regex-guarded cast of
+``money.fixed_expr`` (regex first, because polars' string->decimal cast would round extra decimals).
+When the ``*_dollars`` / ``*_fp`` key has a value it wins; only when it is absent (or ``""``, Kalshi's
+"no value") is the legacy key read: integer cents / 100 for prices and amounts, an integer (or
+fixed-point) count for counts.
 """
 
 from __future__ import annotations
@@ -21,8 +24,8 @@ from decimal import Decimal
 
 import polars as pl
 
-from kalshi_platform.core.money import DECIMAL_DTYPE, cents_expr, fixed_expr
-from kalshi_platform.core.timeutil import ts_expr
+from kalshi_platform.core.money import DECIMAL_DTYPE, FIXED_POINT_PATTERN, cents_expr
+from kalshi_platform.core.timeutil import ts_expr, ts_fast_expr
 
 REASON = "__reason"
 _VALUE = "__v_"
@@ -159,6 +162,13 @@ def _range_checks(
     return [Check(flag, _quoted(label, text, message))]
 
 
+def _fixed(text: pl.Expr) -> pl.Expr:
+    """``money.fixed_expr`` of text that is already stripped (the ``__n_`` columns): the same regex
+    guard before the same decimal cast, without stripping every value a second time."""
+    exact = text.str.contains(FIXED_POINT_PATTERN)
+    return pl.when(exact).then(text.cast(DECIMAL_DTYPE, strict=False)).otherwise(None)
+
+
 def _cents(text: pl.Expr) -> pl.Expr:
     return cents_expr(pl.when(text.str.contains(_CENTS)).then(text))
 
@@ -183,12 +193,12 @@ def _parse_exprs(f: Field) -> list[pl.Expr]:
     if f.kind == "int":
         return [pl.when(n.str.contains(_INTEGER)).then(n).cast(pl.Int64, strict=False).alias(_VALUE + f.name)]
     if f.kind == "ts":
-        return [ts_expr(n).alias(_VALUE + f.name)]
-    out = [fixed_expr(n).alias(_m(f.name))]
+        return []  # typed beforehand, see _typed_timestamps
+    out = [_fixed(n).alias(_m(f.name))]
     if f.legacy:
         old = pl.col(_n(f.legacy))
         cents = f.kind in ("price", "amount") and f.legacy_unit == "cents"
-        out.append((_cents(old) if cents else fixed_expr(old)).alias(_o(f.name)))
+        out.append((_cents(old) if cents else _fixed(old)).alias(_o(f.name)))
     return out
 
 
@@ -266,9 +276,10 @@ def apply_fields(frame: pl.DataFrame, fields: Sequence[Field], extra_checks: Seq
     for f in active:
         checks += field_checks(f)
     flags = [f"__f{i}" for i in range(len(checks))]
+    frame = frame.with_columns(_blank_to_null(pl.col(k)).alias(_n(k)) for k in _normalized_keys(active))
+    frame = _typed_timestamps(frame, [f for f in active if f.kind == "ts"])
     lazy = (
         frame.lazy()
-        .with_columns(_blank_to_null(pl.col(k)).alias(_n(k)) for k in _normalized_keys(active))
         .with_columns(
             [e for f in active for e in _parse_exprs(f)]
             + [pl.lit(None, f.dtype).alias(_VALUE + f.name) for f in absent]
@@ -295,6 +306,22 @@ def apply_fields(frame: pl.DataFrame, fields: Sequence[Field], extra_checks: Seq
     else:
         bad = bad.with_columns(pl.lit(None, pl.String).alias(REASON))
     return Checked(good, bad)
+
+
+def _typed_timestamps(frame: pl.DataFrame, fields: Sequence[Field]) -> pl.DataFrame:
+    """``__v_<name>`` of each timestamp field: the fast RFC3339-with-Z reading first, and the full
+    ``ts_expr`` (offsets, unix s / ms) only for a column where some value was not read by it."""
+    if not fields:
+        return frame
+    frame = frame.with_columns(ts_fast_expr(pl.col(_n(f.source))).alias(_VALUE + f.name) for f in fields)
+    missed = frame.select(
+        (pl.col(_n(f.source)).is_not_null() & pl.col(_VALUE + f.name).is_null()).any().alias(f"__miss{i}")
+        for i, f in enumerate(fields)
+    ).row(0)
+    slow = [f for f, miss in zip(fields, missed, strict=True) if miss]
+    if slow:
+        frame = frame.with_columns(ts_expr(pl.col(_n(f.source))).alias(_VALUE + f.name) for f in slow)
+    return frame
 
 
 def value_column(name: str) -> pl.Expr:

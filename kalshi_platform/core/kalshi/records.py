@@ -7,11 +7,12 @@ per-record, per-field Python loop is the slow way; here:
 1. the whole list is encoded by one ``orjson.dumps`` call, with a sentinel string between records, so
    each record's compact JSON is a slice of one buffer (Arrow offsets over that buffer, no copies
    per record);
-2. in a copy of that buffer the separators become newlines (numpy, one vectorised write), and
-   polars' NDJSON reader reads the known keys that occur in the batch as text, in Rust. Reading a
-   JSON number as ``String`` yields its decimal text (``56`` -> ``"56"``), so integer cents,
-   fixed-point strings and ccxt-style stringified ints all arrive as exact text; a JSON float arrives
-   as its shortest decimal text (``0.5`` -> ``"0.5"``), the same text Python's json module read.
+2. in a copy of that buffer the separators become newlines (numpy, one vectorised write per byte
+   of the separator), and polars' NDJSON reader reads every known key as text, in Rust (a key no
+   record carries comes back as a null column). Reading a JSON number as ``String`` yields its
+   decimal text (``56`` -> ``"56"``), so integer cents, fixed-point strings and ccxt-style
+   stringified ints all arrive as exact text; a JSON float arrives as its shortest decimal text
+   (``0.5`` -> ``"0.5"``), the same text Python's json module read.
 3. keys whose value is nested JSON (price_ranges, custom_strike, ...) are re-encoded per value.
 
 Anything odd (non-dict items, keys that are not strings, integers beyond 64 bits, text that is not
@@ -21,9 +22,7 @@ valid UTF-8) falls back to a per-record path: records that still cannot be encod
 
 from __future__ import annotations
 
-import io
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -44,6 +43,7 @@ RAW = "raw_json"
 # quotes can only appear between two elements of a list; a record holding this very string as a list
 # element would throw the count off, which is detected and sends the batch down the per-record path.
 _SENTINEL = "\x00\x1fkp\x1f\x00"
+_SEP = b',"\\u0000\\u001fkp\\u001f\\u0000",'  # the sentinel as orjson writes it, between its commas
 
 
 class _Fallback(Exception):
@@ -138,7 +138,7 @@ def records_frame(items: object, text_keys: Sequence[str], json_keys: Sequence[s
         else:
             columns[key] = pl.Series(key, [None] * len(records), dtype=pl.String)
     for key in json_keys:
-        columns[key] = pl.Series(key, [json_text(r.get(key)) for r in records], dtype=pl.String)
+        columns[key] = _json_column(key, [r.get(key) for r in records])
     frame = pl.DataFrame([s.alias(name) for name, s in columns.items()])
     return RecordFrame(frame, records, bad)
 
@@ -152,38 +152,61 @@ def _fast(records: list[dict], text_keys: list[str]) -> tuple[pl.Series, pl.Data
     if orjson is None:
         raise _Fallback("orjson is not installed")
     n = len(records)
-    interleaved: list[object] = [_SENTINEL] * (2 * n - 1)
-    interleaved[::2] = records
-    buf = orjson.dumps(interleaved)  # raises on non-str keys, >64-bit ints, surrogates: fall back
-    sep = b"," + orjson.dumps(_SENTINEL) + b","
-    cuts = np.fromiter((m.start() for m in re.finditer(re.escape(sep), buf)), dtype=np.int64, count=-1)
-    if len(cuts) != n - 1:
-        raise _Fallback("sentinel count mismatch")
+    buf, cuts = _encode_separated(records)
+    sep = len(_SEP)
     # raw_json: Arrow string array over the one buffer; values alternate record, separator.
     offsets = np.empty(2 * n, dtype=np.int64)
     offsets[0] = 1
     offsets[-1] = len(buf) - 1
     offsets[1 : 2 * n - 1 : 2] = cuts
-    offsets[2 : 2 * n - 1 : 2] = cuts + len(sep)
+    offsets[2 : 2 * n - 1 : 2] = cuts + sep
     arrow = pa.LargeStringArray.from_buffers(2 * n - 1, pa.py_buffer(offsets), pa.py_buffer(buf))
     raw = pl.Series(RAW, pl.from_arrow(arrow)).gather_every(2)
-    # NDJSON: the same bytes with '[', ']' and each separator blanked and a newline in its place.
-    nd = bytearray(buf)
-    view = np.frombuffer(nd, dtype=np.uint8)
-    view[0] = view[-1] = 0x20
-    for j in range(len(sep)):
-        view[cuts + j] = 0x20
-    view[cuts] = 0x0A
-    text = pl.DataFrame()
-    present = set().union(*records)  # keys no record has need not be read (all null)
-    wanted = [k for k in text_keys if k in present]
-    if wanted:
-        text = pl.read_ndjson(io.BytesIO(nd), schema={k: pl.String for k in wanted})
-        if text.height != n:
-            raise _Fallback("row count mismatch")
+    # NDJSON: a copy of the same bytes with '[', ']' and each separator blanked and a newline in its
+    # place (one vectorised write per byte of the separator).
+    nd = np.frombuffer(buf, dtype=np.uint8).copy()
+    nd[0] = nd[-1] = 0x20
+    for j in range(1, sep):
+        nd[cuts + j] = 0x20
+    nd[cuts] = 0x0A
+    # Keys no record has come back as null columns.
+    text = pl.read_ndjson(nd.tobytes(), schema={k: pl.String for k in text_keys}) if text_keys else pl.DataFrame()
+    if text_keys and text.height != n:
+        raise _Fallback("row count mismatch")
     if raw.len() != n:
         raise _Fallback("row count mismatch")
     return raw, text
+
+
+def _encode_separated(values: list[object]) -> tuple[bytes, np.ndarray]:
+    """One ``orjson.dumps`` of ``[v0, SENTINEL, v1, SENTINEL, ...]``: the buffer and the offset of
+    each separator (``,"<sentinel>",``); value i is ``buf[cut[i-1] + len(sep) : cut[i]]``."""
+    n = len(values)
+    interleaved: list[object] = [_SENTINEL] * (2 * n - 1)
+    interleaved[::2] = values
+    buf = orjson.dumps(interleaved)  # raises on non-str keys, >64-bit ints, surrogates: fall back
+    found: list[int] = []
+    find, append, step = buf.find, found.append, len(_SEP)
+    at = find(_SEP)
+    while at >= 0:
+        append(at)
+        at = find(_SEP, at + step)
+    if len(found) != n - 1:
+        raise _Fallback("sentinel count mismatch")
+    return buf, np.array(found, dtype=np.int64)
+
+
+def _json_column(name: str, values: list[object]) -> pl.Series:
+    """``json_text`` of each value as a String column (orjson called directly: this runs per value)."""
+    if orjson is not None:
+        encode = orjson.dumps
+        try:
+            texts = [None if v is None else encode(v).decode() for v in values]
+        except (TypeError, ValueError):
+            pass
+        else:
+            return pl.Series(name, texts, dtype=pl.String)
+    return pl.Series(name, [json_text(v) for v in values], dtype=pl.String)
 
 
 def _careful(
