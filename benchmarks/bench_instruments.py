@@ -95,7 +95,7 @@ def _time(fn, repeats: int = REPEATS):
 
 
 def main(argv: list[str] | None = None) -> dict:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = argv or []
     n = int(argv[0]) if argv else N
     machine = header()
     print(f"instruments for {n:,} markets")
@@ -138,4 +138,4 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -323,7 +323,8 @@ def _display() -> list[pl.Expr]:
     date_part = pl.when(
         pl.col("_subject").is_not_null() & pl.col("_subject").str.contains(pl.col("event_date").dt.strftime("%Y"))
     ).then(None).otherwise(date_text)
-    parts = pl.concat_list(
+    # concat_str skips nulls directly; list building and joining is several times slower at 1M rows.
+    joined = pl.concat_str(
         [
             prefix.cast(pl.String),
             pl.col("_subject"),
@@ -331,9 +332,11 @@ def _display() -> list[pl.Expr]:
             pl.when(pl.col("_subject").is_null() | (pl.col("outcome_label") != pl.col("_subject"))).then(
                 pl.col("outcome_label")
             ),
-        ]
-    ).list.drop_nulls()
-    display = pl.when(parts.list.len() > 0).then(parts.list.join(" · ")).otherwise(pl.col("m_ticker"))
+        ],
+        separator=" · ",
+        ignore_nulls=True,
+    )
+    display = pl.when(joined.str.len_chars() > 0).then(joined).otherwise(pl.col("m_ticker"))
     code_pair = pl.col("t_away_code") + pl.lit("@") + pl.col("t_home_code")
     short = pl.coalesce(
         pl.when(pl.col("family") == "sports_game").then(
@@ -363,7 +366,7 @@ def _provenance(now) -> list[pl.Expr]:
     ticker_parsed = pl.col("t_parse_status") != "unknown_family"
     floor_gap = (pl.col("_api_floor") - pl.col("_ticker_floor")).cast(pl.Float64).abs()
     cap_gap = (pl.col("_api_cap") - pl.col("_ticker_cap")).cast(pl.Float64).abs()
-    disagreements = pl.concat_list(
+    disagreements = pl.concat_str(
         [
             _disagreement(
                 pl.col("_api_category").is_not_null()
@@ -392,8 +395,10 @@ def _provenance(now) -> list[pl.Expr]:
                 & (pl.col("m_event_ticker") != pl.col("t_event_ticker")),
                 pl.lit("event: api ") + pl.col("m_event_ticker") + pl.lit(", ticker ") + pl.col("t_event_ticker"),
             ),
-        ]
-    ).list.drop_nulls()
+        ],
+        separator="; ",
+        ignore_nulls=True,
+    )
     parsed_from = (
         pl.when(has_api & ticker_parsed)
         .then(pl.lit("both"))
@@ -407,7 +412,7 @@ def _provenance(now) -> list[pl.Expr]:
     )
     return [
         parsed_from.alias("parsed_from"),
-        pl.when(disagreements.list.len() > 0).then(disagreements.list.join("; ")).alias("disagreements"),
+        pl.when(disagreements.str.len_chars() > 0).then(disagreements).alias("disagreements"),
         pl.col("t_parse_status").alias("parse_status"),
         pl.col("m_status").alias("status"),
         pl.col("m_close_time").cast(pl.Datetime("us", "UTC")).alias("close_time"),
