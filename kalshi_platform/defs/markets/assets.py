@@ -92,12 +92,13 @@ def kalshi_series(
         return table_result(batch, table, parsed.rows)
 
 
-def _fetch_events(client, universe: UniverseConfig, batch: Batch) -> list[dict]:
+def _walk_universe(fetch, what: str, universe: UniverseConfig, batch: Batch, statuses) -> list[dict]:
+    """Every page of ``fetch`` for each status and series of the universe; a partial walk is noted."""
     items: list[dict] = []
-    for status in universe.market_statuses:
+    for status in statuses:
         for series_ticker in universe.series or [None]:
-            result = client.get_events(status=status, series_ticker=series_ticker)
-            _record_incomplete(batch, f"events status={status} series={series_ticker or 'all'}", result)
+            result = fetch(status=status, series_ticker=series_ticker)
+            _record_incomplete(batch, f"{what} status={status} series={series_ticker or 'all'}", result)
             items.extend(result.items)
     return items
 
@@ -120,7 +121,7 @@ def kalshi_events(
     table = "raw.kalshi_events"
     with open_batch(warehouse, table) as batch, kalshi.client(batch.reject_log) as client:
         fetched_at = _now()
-        items = _fetch_events(client, universe, batch)
+        items = _walk_universe(client.get_events, "events", universe, batch, universe.market_statuses)
         events, _nested = kp.parse_events(
             items, source=_source("/events"), fetched_at=fetched_at, batch_id=batch.batch_id
         )
@@ -128,16 +129,6 @@ def kalshi_events(
         batch.rows_written = events.rows.height
         batch.write_rejects([events.rejects])
         return table_result(batch, table, events.rows)
-
-
-def _fetch_markets_full(client, universe: UniverseConfig, batch: Batch) -> list[dict]:
-    items: list[dict] = []
-    for status in universe.market_statuses:
-        for series_ticker in universe.series or [None]:
-            result = client.get_markets(status=status, series_ticker=series_ticker)
-            _record_incomplete(batch, f"markets status={status} series={series_ticker or 'all'}", result)
-            items.extend(result.items)
-    return items
 
 
 @dg.asset(
@@ -166,7 +157,7 @@ def kalshi_markets(
         watermark = writes.get_watermark(batch.con, watermark_name)
         if watermark is None:
             mode = "full"
-            items = _fetch_markets_full(client, universe, batch)
+            items = _walk_universe(client.get_markets, "markets", universe, batch, universe.market_statuses)
         else:
             mode = "incremental"
             since = parse_ts(watermark) - MARKETS_OVERLAP
@@ -221,11 +212,7 @@ def kalshi_market_snapshots(
     table = "raw.kalshi_market_snapshots"
     with open_batch(warehouse, table) as batch, kalshi.client(batch.reject_log) as client:
         fetched_at = _now()
-        items: list[dict] = []
-        for series_ticker in universe.series or [None]:
-            result = client.get_markets(status="open", series_ticker=series_ticker)
-            _record_incomplete(batch, f"open markets series={series_ticker or 'all'}", result)
-            items.extend(result.items)
+        items = _walk_universe(client.get_markets, "quotes", universe, batch, ["open"])
         parsed = kp.parse_markets(items, source=_source("/markets"), fetched_at=fetched_at, batch_id=batch.batch_id)
         rows = kp.market_snapshot_rows(parsed.rows)
         writes.upsert(batch.con, table, rows, key=kp.NATURAL_KEYS[table])

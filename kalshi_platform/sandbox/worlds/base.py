@@ -9,6 +9,7 @@ candlesticks, settlement and history for free.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -100,13 +101,14 @@ class Family(Protocol):
     def routes(self, world: KalshiWorld) -> Iterable[Route]: ...
 
 
-class BaseFamily:
+class BaseFamily(ABC):
     """Convenience base: no extra routes."""
 
     name = "base"
 
-    def build(self, b: WorldBuilder) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def build(self, b: WorldBuilder) -> None:
+        """Add this family's series, events and markets to the world."""
 
     def routes(self, world: KalshiWorld) -> Iterable[Route]:
         return ()
