@@ -32,7 +32,7 @@ def main(argv: list[str]) -> int:
         print(f"\n=== {name}: {(module.__doc__ or '').strip().splitlines()[0]}")
         started = time.perf_counter()
         try:
-            figures = module.main()
+            figures = module.main([])  # the harness's own argv names benchmarks, not sizes
         except Exception as exc:  # a failing benchmark must not hide the others' figures
             failures += 1
             print(f"FAILED: {type(exc).__name__}: {exc}")
