@@ -4,7 +4,6 @@ Each asset fetches through the Kalshi client, parses with ``core.kalshi_parse`` 
 warehouse helpers inside one batch; unreadable payloads and records land in ``raw.rejects``.
 """
 
-
 from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
