@@ -321,7 +321,7 @@ def _display() -> list[pl.Expr]:
     date_text = pl.coalesce(_date_text("event_date"), month)
     # Skip the date when the subject already names it (event titles often do).
     date_part = pl.when(
-        pl.col("_subject").is_not_null() & pl.col("_subject").str.contains(pl.col("event_date").dt.strftime("%Y"))
+        pl.col("_subject").is_not_null() & pl.col("_subject").str.contains(pl.col("event_date").dt.strftime("%Y"), literal=True)
     ).then(None).otherwise(date_text)
     # concat_str skips nulls directly; list building and joining is several times slower at 1M rows.
     joined = pl.concat_str(
