@@ -48,6 +48,20 @@ def _series_of(event_ticker: pl.Expr) -> pl.Expr:
     return event_ticker.str.split("-").list.first()
 
 
+def _store(batch: Batch, table: str, rows: pl.DataFrame, rejects: list[pl.DataFrame]) -> None:
+    """Upsert the batch's rows on the table's natural key and record its rejects."""
+    writes.upsert(batch.con, table, rows, key=kp.NATURAL_KEYS[table])
+    batch.rows_written = rows.height
+    batch.write_rejects(rejects)
+
+
+def _concat(frames: list[pl.DataFrame], table: str) -> pl.DataFrame:
+    """Per-market frames as one; an empty one with the table's columns when there are none."""
+    if not frames:
+        return pl.DataFrame(schema=kp.RAW_TABLE_COLUMNS[table])
+    return pl.concat(frames, how="vertical_relaxed")
+
+
 def _record_incomplete(batch: Batch, what: str, result) -> None:
     if not result.complete:
         batch.incomplete(f"{what}: stopped after {result.pages} page(s): {result.error}")
@@ -84,9 +98,7 @@ def kalshi_series(
                 # Nothing readable came back: store nothing, say so, and let events and markets run.
                 batch.incomplete(f"series list: {exc}")
         parsed = kp.parse_series(items, source=_source("/series"), fetched_at=fetched_at, batch_id=batch.batch_id)
-        writes.upsert(batch.con, table, parsed.rows, key=kp.NATURAL_KEYS[table])
-        batch.rows_written = parsed.rows.height
-        batch.write_rejects([parsed.rejects])
+        _store(batch, table, parsed.rows, [parsed.rejects])
         context.log.info(f"{parsed.rows.height} series, {parsed.rejects.height} rejected")
         return table_result(batch, table, parsed.rows)
 
@@ -124,9 +136,7 @@ def kalshi_events(
         events, _nested = kp.parse_events(
             items, source=_source("/events"), fetched_at=fetched_at, batch_id=batch.batch_id
         )
-        writes.upsert(batch.con, table, events.rows, key=kp.NATURAL_KEYS[table])
-        batch.rows_written = events.rows.height
-        batch.write_rejects([events.rejects])
+        _store(batch, table, events.rows, [events.rejects])
         return table_result(batch, table, events.rows)
 
 
@@ -168,9 +178,7 @@ def kalshi_markets(
         rows = parsed.rows
         if universe.series and not rows.is_empty():
             rows = rows.filter(_series_of(pl.col("event_ticker")).is_in(universe.series))
-        writes.upsert(batch.con, table, rows, key=kp.NATURAL_KEYS[table])
-        batch.rows_written = rows.height
-        batch.write_rejects([parsed.rejects])
+        _store(batch, table, rows, [parsed.rejects])
         # Only a complete fetch may move the watermark: a partial one would skip markets for good.
         if batch.complete and not rows.is_empty():
             newest = rows.select(pl.col("updated_time").max()).item()
@@ -214,9 +222,7 @@ def kalshi_market_snapshots(
         items = _walk_universe(client.get_markets, "quotes", universe, batch, ["open"])
         parsed = kp.parse_markets(items, source=_source("/markets"), fetched_at=fetched_at, batch_id=batch.batch_id)
         rows = kp.market_snapshot_rows(parsed.rows)
-        writes.upsert(batch.con, table, rows, key=kp.NATURAL_KEYS[table])
-        batch.rows_written = rows.height
-        batch.write_rejects([parsed.rejects])
+        _store(batch, table, rows, [parsed.rejects])
         polls = queries.snapshot_polls(batch.con)
         return table_result(batch, table, rows, extra={"polls_stored": dg.MetadataValue.int(polls)})
 
@@ -261,12 +267,8 @@ def kalshi_orderbooks(
             rejects.append(parsed.rejects)
         if failed:
             batch.incomplete(f"order books failed for {len(failed)} of {len(tickers)} markets")
-        rows = pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame(
-            schema=kp.RAW_TABLE_COLUMNS[table]
-        )
-        writes.upsert(batch.con, table, rows, key=kp.NATURAL_KEYS[table])
-        batch.rows_written = rows.height
-        batch.write_rejects(rejects)
+        rows = _concat(frames, table)
+        _store(batch, table, rows, rejects)
         return table_result(
             batch, table, rows, extra={"markets_requested": len(tickers), "markets_failed": len(failed)}
         )
@@ -308,9 +310,7 @@ def kalshi_trades(
         rows = parsed.rows
         if universe.series and not rows.is_empty():
             rows = rows.filter(_series_of(pl.col("ticker")).is_in(universe.series))
-        writes.upsert(batch.con, table, rows, key=kp.NATURAL_KEYS[table])
-        batch.rows_written = rows.height
-        batch.write_rejects([parsed.rejects])
+        _store(batch, table, rows, [parsed.rejects])
         if batch.complete:
             newest = rows.select(pl.col("created_time").max()).item() if not rows.is_empty() else None
             writes.set_watermark(batch.con, watermark_name, (newest or since + TRADES_OVERLAP).isoformat())
@@ -383,9 +383,7 @@ def kalshi_candlesticks(
                 rejects.append(parsed.rejects)
         if failed:
             batch.incomplete(f"candlesticks failed for {failed} market-days")
-        rows = pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame(
-            schema=kp.RAW_TABLE_COLUMNS[table]
-        )
+        rows = _concat(frames, table)
         writes.replace_partition(batch.con, table, rows, "period_date", days)
         batch.rows_written = rows.height
         batch.write_rejects(rejects)
