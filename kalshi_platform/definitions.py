@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import dagster as dg
 
-from kalshi_platform.defs import instruments, markets
+from kalshi_platform.defs import (
+    accounts,
+    automation,
+    btc,
+    dbt,
+    instruments,
+    markets,
+    nba_props,
+    quality,
+    streaming,
+    trading,
+    weather,
+)
 from kalshi_platform.defs.resources import build_resources
 from kalshi_platform.settings import Settings, load_settings
 
@@ -13,7 +25,19 @@ ALL_ASSETS_JOB = "kalshi_platform_job"
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or load_settings()
-    domain_defs = [markets.defs, instruments.defs]
+    domain_defs = [
+        markets.defs,
+        instruments.defs,
+        btc.build_defs(settings),
+        weather.build_defs(settings),
+        nba_props.build_defs(settings),
+        streaming.build_defs(settings),
+        accounts.build_defs(settings),
+        trading.build_defs(settings),
+        quality.build_defs(settings),
+        dbt.build_defs(settings),
+        automation.build_defs(settings),
+    ]
     whole_graph = dg.define_asset_job(
         ALL_ASSETS_JOB,
         selection=dg.AssetSelection.all(),

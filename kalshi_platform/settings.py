@@ -46,6 +46,12 @@ class Settings:
     sandbox_faults: str = "light"
     sandbox_scale: int = 1
     sandbox_now: str | None = None  # freeze the embedded exchange's clock (ISO 8601), for reproducible runs
+    # --- btc (issue 4) ---
+    # --- weather (issue 5) ---
+    # --- nba props (issue 6) ---
+    # --- streaming (issue 9) ---
+    # --- trading, alerts, accounts (issue 7) ---
+    # --- quality, dbt, automation (issue 8) ---
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -170,6 +176,12 @@ VARIABLES: dict[str, tuple[str, object]] = {
     "SANDBOX_FAULTS": ("sandbox_faults", _faults),
     "SANDBOX_SCALE": ("sandbox_scale", _int_range(1, 1000)),
     "SANDBOX_NOW": ("sandbox_now", _instant),
+    # --- btc (issue 4) ---
+    # --- weather (issue 5) ---
+    # --- nba props (issue 6) ---
+    # --- streaming (issue 9) ---
+    # --- trading, alerts, accounts (issue 7) ---
+    # --- quality, dbt, automation (issue 8) ---
 }
 
 

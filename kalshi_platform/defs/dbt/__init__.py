@@ -1,0 +1,9 @@
+"""The dbt project's models as assets, dbt tests as checks (issue 8)."""
+
+import dagster as dg
+
+from kalshi_platform.settings import Settings
+
+
+def build_defs(settings: Settings) -> dg.Definitions:
+    return dg.Definitions()

@@ -1,0 +1,9 @@
+"""Signals, paper orders, alerts and calibration (issue 7)."""
+
+import dagster as dg
+
+from kalshi_platform.settings import Settings
+
+
+def build_defs(settings: Settings) -> dg.Definitions:
+    return dg.Definitions()
