@@ -87,6 +87,22 @@ def latest_quotes(con) -> pl.DataFrame:
     ).pl()
 
 
+def newest_quote_per_market(con) -> pl.DataFrame:
+    """core.quotes_latest rows: each market's newest snapshot, with the market's current status."""
+    return con.sql(
+        """
+        SELECT s.ticker, s.event_ticker, split_part(s.event_ticker, '-', 1) AS series_ticker,
+               coalesce(m.status, s.status) AS status,
+               s.yes_bid, s.yes_ask, s.no_bid, s.no_ask, s.yes_bid_size, s.yes_ask_size, s.last_price,
+               s.volume_24h, s.open_interest, s.liquidity, s.updated_time, s.fetched_at AS quoted_at, s.batch_id
+        FROM raw.kalshi_market_snapshots s
+        LEFT JOIN raw.kalshi_markets m USING (ticker)
+        QUALIFY row_number() OVER (PARTITION BY s.ticker ORDER BY s.fetched_at DESC, s.batch_id DESC) = 1
+        ORDER BY s.ticker
+        """
+    ).pl()
+
+
 def markets_by_status(con) -> dict[str, int]:
     return dict(con.execute("SELECT status, count(*) FROM raw.kalshi_markets GROUP BY 1 ORDER BY 2 DESC").fetchall())
 
