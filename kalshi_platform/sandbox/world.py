@@ -101,6 +101,7 @@ class KalshiWorld:
         self.events: list[EventDef] = builder.events
         self.markets: list[MarketDef] = builder.markets
         self._finalize()
+        self._bind_dynamic_truth()
         self._lock = threading.RLock()
         self._cumvol_cache: dict[int, np.ndarray] = {}
         self._day_trades: OrderedDict[int, dict[str, np.ndarray]] = OrderedDict()
@@ -180,6 +181,40 @@ class KalshiWorld:
         pre_hours = np.maximum(0, np.minimum(self.close_s, self.hist_start_s) - self.open_s) / 3600.0
         base_units = np.floor(self.lam * pre_hours * self.size_mean * (0.5 + u(19)))
         self.base_vol = (base_units * self.unit).astype(np.int64)
+
+    def _bind_dynamic_truth(self) -> None:
+        """Let a family make some markets' belief follow a time-varying truth instead of ``p``.
+
+        A family with ``dynamic_truth(world) -> (market indices, truth)`` where ``truth(idx, t_s)``
+        returns P(YES) at each instant (e.g. the probability a BTC path implies at that minute) gets
+        those markets quoted around it; every other market quotes exactly as without the hook.
+        """
+        self._truth_slot: np.ndarray | None = None
+        self._truth_fns: list = []
+        for family in self.families:
+            hook = getattr(family, "dynamic_truth", None)
+            bound = hook(self) if hook is not None else None
+            if bound is None:
+                continue
+            indices, truth = bound
+            if self._truth_slot is None:
+                self._truth_slot = np.full(self.n_markets, -1, dtype=np.int64)
+            self._truth_slot[np.asarray(indices, dtype=np.int64)] = len(self._truth_fns)
+            self._truth_fns.append(truth)
+
+    def _dynamic_belief(self, idx: np.ndarray, t: np.ndarray, belief: np.ndarray) -> np.ndarray:
+        """``belief`` (log-odds) with the hooked markets' entries replaced by their truth at t."""
+        slot = self._truth_slot[idx]
+        hooked = slot >= 0
+        if not hooked.any():
+            return belief
+        belief = np.array(belief, dtype=np.float64, copy=True)
+        t = np.broadcast_to(t, idx.shape)
+        for k in np.unique(slot[hooked]).tolist():
+            sel = np.flatnonzero(slot == k)
+            p = np.clip(np.asarray(self._truth_fns[k](idx[sel], t[sel]), dtype=np.float64), 1e-4, 1 - 1e-4)
+            belief[sel] = np.log(p / (1 - p))
+        return belief
 
     # ------------------------------------------------------------------------------------------
     # lifecycle
@@ -269,6 +304,8 @@ class KalshiWorld:
         frac = np.clip((t - start) / np.maximum(close - start, 1.0), 0.0, 1.0)
         target = np.where(self.outcome[idx], 4.5, -4.5)
         belief = l0 * (1 - frac) + target * frac
+        if self._truth_slot is not None:
+            belief = self._dynamic_belief(idx, t, belief)
         wave = (np.sin(2 * np.pi * t / self.wave_t1[idx] + self.wave_p1[idx])
                 + np.sin(2 * np.pi * t / self.wave_t2[idx] + self.wave_p2[idx])) / math.sqrt(2)
         z = 0.7 * wave + 0.3 * rng.normal(self.seed, _T["jit"], idx, m)
@@ -517,6 +554,27 @@ class KalshiWorld:
         tr = self._expand(pr)
         keep = (tr["ts"] >= lo_us) & (tr["ts"] <= hi_us)
         return {k: v[keep] for k, v in tr.items()}
+
+    def trades_between(self, lo_us: int, hi_us: int, idx: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Every trade with lo < ts <= hi, of the markets ``idx`` (default: all), ascending by time
+        (the order a live trade feed would send them in)."""
+        lo_us = max(int(lo_us), self.hist_start_s * US - 1)
+        hi_us = int(hi_us)
+        if hi_us <= lo_us:
+            return _empty_trades()
+        chunks = []
+        for d in range((lo_us + 1) // DAY_US, hi_us // DAY_US + 1):
+            tr = self._day_all(int(d))
+            if not len(tr["ts"]):
+                continue
+            keep = (tr["ts"] > lo_us) & (tr["ts"] <= hi_us)
+            if idx is not None:
+                keep &= np.isin(tr["mi"], np.asarray(idx, dtype=np.int64))
+            if keep.any():
+                chunks.append({k: tr[k][keep] for k in _empty_trades()})
+        if not chunks:
+            return _empty_trades()
+        return {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0]}
 
     def trades_page(
         self,
