@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from kalshi_platform.core.timeutil import parse_ts
 from kalshi_platform.warehouse import queries
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -58,8 +59,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"  embedded exchange: seed={settings.sandbox_seed} faults={settings.sandbox_faults!r}")
     defs = build_definitions(settings)
     job = defs.resolve_job_def(ALL_ASSETS_JOB)
-    # The last complete UTC day: a partition that is whole whatever the hour of the run.
-    partition = args.partition or (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
+    # The last complete UTC day of the source's clock (the sandbox's frozen clock if set): a partition
+    # that is whole whatever the hour of the run; daily forecasts read from it onwards.
+    clock = parse_ts(settings.sandbox_now) if settings.is_sandbox and settings.sandbox_now else datetime.now(UTC)
+    partition = args.partition or (clock.date() - timedelta(days=1)).isoformat()
     started = time.monotonic()
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(instance=instance, partition_key=partition, raise_on_error=False)
@@ -403,7 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="materialize the whole asset graph, then print rows per table and time taken")
-    run.add_argument("--partition", help="candlestick day to materialize (YYYY-MM-DD, default yesterday UTC)")
+    run.add_argument("--partition", help="candlestick day to materialize (YYYY-MM-DD, default: yesterday by the source's clock, UTC)")
     run.set_defaults(func=cmd_run)
 
     stats = sub.add_parser("stats", help="row counts, freshest timestamps, rejects by reason")
