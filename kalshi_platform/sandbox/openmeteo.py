@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -251,11 +251,6 @@ class Atmosphere:
             start, end = local_day_bounds(tz, day)
             out[:, j] = reduce(self._interp(times, values, np.arange(start, end, 3600, dtype=np.int64)), axis=1)
         return out
-
-
-def _standard_zone_name(site: Site, day: date) -> str:
-    hours = int(standard_offset(site.tz, day).total_seconds()) // 3600
-    return "Etc/GMT" if hours == 0 else f"Etc/GMT{'-' if hours > 0 else '+'}{abs(hours)}"
 
 
 def _zone(name: str) -> ZoneInfo:

@@ -55,7 +55,9 @@ def _parse_time(ctx: Context, name: str) -> int | None:
     try:
         if text.lstrip("-").replace(".", "", 1).isdigit():
             return int(float(text))
-        return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        # Coinbase reads a time without an offset as UTC; .timestamp() would read it as the host's zone.
+        return int((parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp())
     except ValueError:
         raise ApiError(400, "invalid_parameters", f"{name} is not a time", body=_cb_error(f"Invalid {name}")) from None
 

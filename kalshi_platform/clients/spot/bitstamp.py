@@ -6,10 +6,11 @@ Ticker: every value a string, ``timestamp`` unix seconds. OHLC: ``{"data": {"pai
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from kalshi_platform.clients.spot.base import SpotClient, SpotParseError, price, tick
+from kalshi_platform.core.timeutil import parse_ts
 
 SOURCE = "bitstamp"
 BASE_URL = "https://www.bitstamp.net"
@@ -21,7 +22,7 @@ TICKER_KEYS = ("timestamp", "last", "bid", "ask")
 def _unix(value: Any, field: str) -> datetime:
     if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip().isdigit():
         raise SpotParseError(f"bitstamp: {field} {value!r} is not unix seconds")
-    return datetime.fromtimestamp(int(value), tz=UTC)
+    return parse_ts(int(value), field=field)
 
 
 def parse_ticker(body: Any, *, pair: str, received_at: datetime) -> dict:

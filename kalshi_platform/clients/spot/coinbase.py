@@ -7,7 +7,7 @@ numbers, newest first, at most 300 per request.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from kalshi_platform.clients.spot.base import SpotClient, SpotParseError, price, tick
@@ -44,7 +44,7 @@ def parse_candles(body: Any, *, product: str, granularity: int, received_at: dat
     for j, candle in enumerate(body):
         if not isinstance(candle, list) or len(candle) < 6 or isinstance(candle[0], bool) or not isinstance(candle[0], int):
             raise SpotParseError(f"coinbase candles: element {j} is not [time, low, high, open, close, volume]")
-        end = datetime.fromtimestamp(candle[0], tz=UTC) + timedelta(seconds=granularity)
+        end = parse_ts(candle[0], field=f"candles[{j}].time") + timedelta(seconds=granularity)
         if end > received_at:
             continue
         rows.append(tick(source=SOURCE, channel=f"candles_{granularity}s", symbol=product, tick_ts=end, ts_from="exchange",

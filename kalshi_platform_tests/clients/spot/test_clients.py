@@ -4,6 +4,7 @@ others; failures become outage / unreadable rows, unreadable payloads become rej
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -140,6 +141,30 @@ def test_history_reads_complete_minute_candles_from_coinbase_and_bitstamp(exchan
     missing = {int(t.timestamp()) for t in ts}
     gaps = [m for m in range(int(when.timestamp()) - 36_000 + 60, int(when.timestamp()) + 1, 60) if m not in missing]
     assert all(FEED.is_down("coinbase", m - 60) for m in gaps)
+
+
+def test_sandbox_coinbase_reads_a_time_without_offset_as_utc(exchange, monkeypatch):
+    when = find_block(set())
+    exchange.test_clock.set(when)
+    start, end = when - timedelta(minutes=30), when
+
+    def candles(fmt: str) -> list:
+        with httpx.Client(transport=SandboxTransport(exchange), base_url="https://api.exchange.coinbase.com") as http:
+            params = {"granularity": 60, "start": start.strftime(fmt), "end": end.strftime(fmt)}
+            reply = http.get("/products/BTC-USD/candles", params=params)
+        assert reply.status_code == 200, reply.text
+        return reply.json()
+
+    with_z = candles("%Y-%m-%dT%H:%M:%SZ")
+    # A host zone other than UTC, so reading the naive time in the host's zone would show.
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        naive = candles("%Y-%m-%dT%H:%M:%S")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert with_z and naive == with_z
 
 
 def test_websocket_ticker_from_the_sandbox(exchange):
