@@ -184,6 +184,9 @@ def test_weather_brackets_and_tails():
         ("less", None, 50.0), ("between", 50.0, 51.0), ("between", 52.0, 53.0), ("greater", 53.0, None)]
     assert parse_ticker("KXHIGHMIA-25OCT02-B80.5")["subcategory"] == "Miami"
     assert parse_ticker("KXHIGHCHI-25OCT02-B80.5")["subcategory"] == "Chicago"
+    # The newer series put a T before the city code.
+    assert parse_ticker("KXHIGHTATL-26NOV20-B55.5")["subcategory"] == "Atlanta"
+    assert parse_ticker("KXHIGHTSATX-26NOV20-T80")["subcategory"] == "San Antonio"
 
 
 def test_legacy_names_from_the_csv():

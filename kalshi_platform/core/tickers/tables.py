@@ -109,6 +109,10 @@ WEATHER_CITIES: dict[str, str] = {
     "ATL": "Atlanta", "BOS": "Boston", "DAL": "Dallas", "HOU": "Houston", "LV": "Las Vegas",
     "MIN": "Minneapolis", "NOLA": "New Orleans", "PHX": "Phoenix", "SEA": "Seattle", "SFO": "San Francisco",
     "SF": "San Francisco", "DC": "Washington DC", "SATX": "San Antonio", "OKC": "Oklahoma City",
+    # Newer high-temperature series put a T before the city (KXHIGHTATL).
+    "TATL": "Atlanta", "TBOS": "Boston", "TDAL": "Dallas", "THOU": "Houston", "TMIN": "Minneapolis",
+    "TNOLA": "New Orleans", "TOKC": "Oklahoma City", "TPHX": "Phoenix", "TSATX": "San Antonio",
+    "TSEA": "Seattle", "TSFO": "San Francisco", "TDC": "Washington DC",
 }
 
 CRYPTO_ASSETS: dict[str, str] = {
