@@ -85,7 +85,7 @@ class Settings:
     open_meteo_ensemble_url: str | None = None  # overrides https://ensemble-api.open-meteo.com/v1
     open_meteo_forecast_url: str | None = None  # overrides https://api.open-meteo.com/v1
     # --- nba props (issue 6) ---
-    odds_api_key: str | None = field(default=None, repr=False)  # The Odds API; the sandbox takes any key
+    odds_api_key: Secret | None = None  # The Odds API (core.credentials.Secret: prints as ***); sandbox: any key
     odds_api_base_url: str | None = None  # overrides https://api.the-odds-api.com (or the sandbox)
     odds_api_regions: tuple[str, ...] = ("us",)
     odds_api_bookmakers: tuple[str, ...] = ()  # empty: every book of the regions
@@ -125,14 +125,14 @@ class Settings:
     trading_max_signal_age_minutes: int = 30
     trading_real_money_enabled: bool = False
     trading_real_money_confirm: str | None = field(default=None, repr=False)
-    telegram_bot_token: str | None = field(default=None, repr=False)  # secret: never printed
+    telegram_bot_token: Secret | None = None  # core.credentials.Secret: prints as ***
     telegram_chat_id: str | None = None
     telegram_base_url: str | None = None
     alerts_actionable_only: bool = True
     alerts_cooldown_minutes: int = 60
     alerts_max_items: int = 10
     alerts_props_min_gap: float = 2.0
-    credentials_encryption_key: str | None = field(default=None, repr=False)  # secret: never printed
+    credentials_encryption_key: Secret | None = None  # core.credentials.Secret: prints as ***
     # --- quality, dbt, automation (issue 8) ---
     quality_reject_rate_warn: float = 0.02  # reject rate of a batch above which the reject_rate check warns
     quality_reject_rate_error: float = 0.25  # ... and above which it fails
@@ -312,7 +312,8 @@ VARIABLES: dict[str, tuple[str, object]] = {
     "OPEN_METEO_ENSEMBLE_URL": ("open_meteo_ensemble_url", _optional_text),
     "OPEN_METEO_FORECAST_URL": ("open_meteo_forecast_url", _optional_text),
     # --- nba props (issue 6) ---
-    "ODDS_API_KEY": ("odds_api_key", _optional_text),
+    "ODDS_API_KEY": ("odds_api_key", lambda name, raw: __import__(
+        "kalshi_platform.core.credentials", fromlist=["Secret"]).Secret(raw.strip()) if raw.strip() else None),
     "ODDS_API_BASE_URL": ("odds_api_base_url", lambda name, raw: None if not raw.strip() else (
         raw.strip().rstrip("/") if raw.strip().startswith(("http://", "https://"))
         else _choice(("a URL starting with http:// or https://",))(name, raw))),
@@ -360,14 +361,17 @@ VARIABLES: dict[str, tuple[str, object]] = {
     "TRADING_REAL_MONEY_ENABLED": ("trading_real_money_enabled",
                                    lambda name, raw: _choice(("true", "false"))(name, raw) == "true"),
     "TRADING_REAL_MONEY_CONFIRM": ("trading_real_money_confirm", _optional_text),
-    "TELEGRAM_BOT_TOKEN": ("telegram_bot_token", _optional_text),
+    # Secrets are wrapped so repr(settings) and describe() show *** (imported here: this block is issue 7's).
+    "TELEGRAM_BOT_TOKEN": ("telegram_bot_token", lambda name, raw: __import__(
+        "kalshi_platform.core.credentials", fromlist=["Secret"]).Secret(raw.strip())),
     "TELEGRAM_CHAT_ID": ("telegram_chat_id", _optional_text),
     "TELEGRAM_BASE_URL": ("telegram_base_url", _optional_text),
     "ALERTS_ACTIONABLE_ONLY": ("alerts_actionable_only", lambda name, raw: _choice(("true", "false"))(name, raw) == "true"),
     "ALERTS_COOLDOWN_MINUTES": ("alerts_cooldown_minutes", _int_range(0, 7 * 24 * 60)),
     "ALERTS_MAX_ITEMS": ("alerts_max_items", _int_range(1, 50)),
     "ALERTS_PROPS_MIN_GAP": ("alerts_props_min_gap", _float_range(0, 100)),
-    "KALSHI_CREDENTIALS_ENCRYPTION_KEY": ("credentials_encryption_key", _optional_text),
+    "KALSHI_CREDENTIALS_ENCRYPTION_KEY": ("credentials_encryption_key", lambda name, raw: __import__(
+        "kalshi_platform.core.credentials", fromlist=["Secret"]).Secret(raw.strip())),
     # --- quality, dbt, automation (issue 8) ---
     "QUALITY_REJECT_RATE_WARN": ("quality_reject_rate_warn", _float_range(0, 1)),
     "QUALITY_REJECT_RATE_ERROR": ("quality_reject_rate_error", _float_range(0, 1)),

@@ -21,10 +21,11 @@ from kalshi_platform.sandbox.worlds.base import (
 
 
 def default_families() -> list[Family]:
-    from kalshi_platform.sandbox.worlds import climate, crypto, culture, economics, mve, politics, sports
+    from kalshi_platform.sandbox.worlds import climate, crypto, culture, economics, mve, nba_props, politics, sports
 
     return [
         *sports.families(),
+        *nba_props.families(),
         *politics.families(),
         *economics.families(),
         *climate.families(),

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from kalshi_platform.sandbox.worlds.base import DAY, HOUR, BaseFamily, EventDef, MarketDef, SeriesDef, WorldBuilder
+from kalshi_platform.sandbox.worlds.nba_league import TEAMS as NBA_TEAMS
+from kalshi_platform.sandbox.worlds.nba_league import nba_schedule
 
-NBA = [
-    ("ATL", "Atlanta"), ("BOS", "Boston"), ("BKN", "Brooklyn"), ("CHA", "Charlotte"), ("CHI", "Chicago"),
-    ("CLE", "Cleveland"), ("DAL", "Dallas"), ("DEN", "Denver"), ("DET", "Detroit"), ("GSW", "Golden State"),
-    ("HOU", "Houston"), ("IND", "Indiana"), ("LAC", "Los Angeles C"), ("LAL", "Los Angeles L"), ("MEM", "Memphis"),
-    ("MIA", "Miami"), ("MIL", "Milwaukee"), ("MIN", "Minnesota"), ("NOP", "New Orleans"), ("NYK", "New York"),
-    ("OKC", "Oklahoma City"), ("ORL", "Orlando"), ("PHI", "Philadelphia"), ("PHX", "Phoenix"), ("POR", "Portland"),
-    ("SAC", "Sacramento"), ("SAS", "San Antonio"), ("TOR", "Toronto"), ("UTA", "Utah"), ("WAS", "Washington"),
-]
+# The NBA's games come from the one schedule every NBA family shares (``worlds.nba_league``).
+NBA = [(code, short) for code, short, _full in NBA_TEAMS]
 NFL = [
     ("ARI", "Arizona"), ("ATL", "Atlanta"), ("BAL", "Baltimore"), ("BUF", "Buffalo"), ("CAR", "Carolina"),
     ("CHI", "Chicago"), ("CIN", "Cincinnati"), ("CLE", "Cleveland"), ("DAL", "Dallas"), ("DEN", "Denver"),
@@ -81,12 +77,15 @@ class LeagueGames(BaseFamily):
             fee_type="quadratic", fee_multiplier=1,
         ))
 
-    def build(self, b: WorldBuilder) -> None:
+    def _all_series(self, b: WorldBuilder) -> None:
         self._series(b, self.series, f"{self.league} Game", [self.league, "Games"])
         if self.spread_series:
             self._series(b, self.spread_series, f"{self.league} Spread", [self.league, "Spreads"])
         if self.total_series:
             self._series(b, self.total_series, f"{self.league} Total Points", [self.league, "Totals"])
+
+    def build(self, b: WorldBuilder) -> None:
+        self._all_series(b)
         rating = {code: float(b.rng.normal(0, 4.5)) for code, _ in self.teams}
         uuids = {code: b.uuid() for code, _ in self.teams}
         future = self.future_slots * b.scale
@@ -98,7 +97,9 @@ class LeagueGames(BaseFamily):
                 start = b.day(day, self.start_hour, 30 * (g % 4))
                 self._game(b, away, home, start, b.day(day), rating, uuids, ladders=slot >= -self.ladder_past_slots)
 
-    def _game(self, b: WorldBuilder, away, home, start: int, local_day: int, rating, uuids, *, ladders: bool) -> None:
+    def _game(self, b: WorldBuilder, away, home, start: int, local_day: int, rating, uuids, *, ladders: bool,
+              margin: int | None = None, total: int | None = None, total_mu: float | None = None) -> None:
+        """One game's markets; ``margin``/``total`` given by a shared schedule, else drawn here."""
         (ac, an), (hc, hn) = away, home
         # The ticker carries the local (US) game date, which late tip-offs push past UTC midnight.
         date = b.nice_date(local_day)
@@ -108,9 +109,10 @@ class LeagueGames(BaseFamily):
         end = start + int(self.duration_h * HOUR)
         open_ts = start - self.open_days * DAY
         mu = rating[hc] - rating[ac] + 2.5  # home margin
-        margin = round(float(b.rng.normal(mu, self.margin_sd)))
-        if margin == 0:
-            margin = 1 if b.rng.random() < 0.5 else -1
+        if margin is None:
+            margin = round(float(b.rng.normal(mu, self.margin_sd)))
+            if margin == 0:
+                margin = 1 if b.rng.random() < 0.5 else -1
         winner_home = margin > 0
         early = "This market will close and expire after a winner is declared."
         sec = _game_rules_secondary(matchup, date, self.sport, self.league == "NFL")
@@ -166,8 +168,10 @@ class LeagueGames(BaseFamily):
                 product_metadata={"competition": self.competition, "competition_scope": "Spread"},
             ), spread_markets)
         if self.total_series:
-            mu_t = self.total_mu + float(b.rng.normal(0, self.total_sd / 3))
-            total = round(float(b.rng.normal(mu_t, self.total_sd)))
+            if total_mu is None or total is None:
+                total_mu = self.total_mu + float(b.rng.normal(0, self.total_sd / 3))
+                total = round(float(b.rng.normal(total_mu, self.total_sd)))
+            mu_t = total_mu
             centre = int(round(mu_t / 5.0) * 5)
             total_markets = []
             for line in (centre - 10, centre - 5, centre, centre + 5, centre + 10):
@@ -187,6 +191,21 @@ class LeagueGames(BaseFamily):
                 title=f"{matchup}: Total Points", sub_title=f"{ac} at {hc} ({date[:-6]})", mutually_exclusive=False,
                 product_metadata={"competition": self.competition, "competition_scope": "Total"},
             ), total_markets)
+
+
+class NbaGames(LeagueGames):
+    """The NBA's games from the shared schedule (``nba_league.nba_schedule``): the same games, tip-offs
+    and results as the player prop ladders and The Odds API events, dated by the US night they are
+    played (a 7:30 pm ET tip-off is 00:30 UTC the next day; the ticker keeps the US date)."""
+
+    def build(self, b: WorldBuilder) -> None:
+        self._all_series(b)
+        schedule = nba_schedule(b.seed, b.anchor_ts, b.scale)
+        for game in schedule.games:
+            away, home = (game.away, dict(self.teams)[game.away]), (game.home, dict(self.teams)[game.home])
+            self._game(b, away, home, game.start_ts, game.local_day_ts, schedule.ratings, schedule.team_uuids,
+                       ladders=game.night >= -self.ladder_past_slots, margin=game.margin, total=game.total,
+                       total_mu=game.total_mu)
 
 
 class Champions(BaseFamily):
@@ -231,7 +250,7 @@ class Champions(BaseFamily):
 
 def families() -> list[BaseFamily]:
     return [
-        LeagueGames("nba", "KXNBAGAME", "NBA", "professional basketball", NBA, "basketball_team",
+        NbaGames("nba", "KXNBAGAME", "NBA", "professional basketball", NBA, "basketball_team",
                     games_per_slot=5, slot_days=1, past_slots=16, future_slots=12, start_hour=0, duration_h=2.5,
                     margin_sd=12.0, total_mu=226.0, total_sd=18.0, spread_series="KXNBASPREAD",
                     total_series="KXNBATOTAL", ladder_past_slots=3, competition="NBA", open_days=10),
