@@ -85,7 +85,7 @@ def latest_prop_lines(con, *, columns: str = "*") -> pl.DataFrame:
 
 def prop_line_coverage(con) -> pl.DataFrame:
     """Per game of the newest snapshot: rows, rows with both sources, arbitrage flags; plus the games the
-    sportsbooks listed for that snapshot that have no row at all."""
+    sportsbooks listed for that snapshot that have no row at all, and whether its props are open on Kalshi."""
     return con.sql(
         """
         WITH latest AS (SELECT max(as_of) AS as_of FROM signals.nba_prop_lines),
@@ -97,11 +97,18 @@ def prop_line_coverage(con) -> pl.DataFrame:
             SELECT game_id, count(*) AS props, count(*) FILTER (WHERE match_status = 'matched') AS matched,
                    count(*) FILTER (WHERE arbitrage) AS arbitrage
             FROM signals.nba_prop_lines, latest WHERE nba_prop_lines.as_of = latest.as_of GROUP BY game_id
+        ),
+        kalshi AS (  -- games whose player props are open on Kalshi (they open some hours before tip-off)
+            SELECT DISTINCT split_part(event_ticker, '-', 2) AS game_id FROM raw.kalshi_markets
+            WHERE split_part(event_ticker, '-', 1) IN ('KXNBAPTS', 'KXNBAREB', 'KXNBAAST', 'KXNBA3PT', 'KXNBABLK', 'KXNBASTL')
+              AND status = 'active'
         )
         SELECT coalesce(l.game_id, g.game_id) AS game_id, coalesce(l.props, 0) AS props,
                coalesce(l.matched, 0) AS matched, coalesce(l.arbitrage, 0) AS arbitrage,
-               g.game_id IS NOT NULL AS listed_by_sportsbooks
+               g.game_id IS NOT NULL AS listed_by_sportsbooks,
+               k.game_id IS NOT NULL AS listed_by_kalshi
         FROM lines l FULL JOIN games g USING (game_id)
+        LEFT JOIN kalshi k ON k.game_id = coalesce(l.game_id, g.game_id)
         ORDER BY game_id
         """
     ).pl()

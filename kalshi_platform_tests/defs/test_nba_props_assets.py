@@ -192,7 +192,8 @@ def test_an_evening_run_compares_the_games_not_yet_started(tmp_path):
     res["kalshi"] = KalshiApiResource(sandbox_faults="none", sandbox_now=evening, rate_tier="prime")
     res["odds_api"] = OddsApiResource(sandbox_now=evening, sandbox_faults="none", rate_tier="prime")
     res["nba_props"] = NbaPropsConfig()
-    assert dg.materialize([*UPSTREAM, *ASSETS], resources=res, raise_on_error=False).success
+    result = dg.materialize([*UPSTREAM, *ASSETS, *CHECKS], resources=res, raise_on_error=False)
+    assert result.success
     as_of = datetime.fromisoformat(evening)
     tonight = dict(query(db, "SELECT game_id, commence_time FROM raw.sportsbook_events WHERE game_id LIKE '26NOV20%'"))
     started = {g for g, t in tonight.items() if t <= as_of}
@@ -205,5 +206,11 @@ def test_an_evening_run_compares_the_games_not_yet_started(tmp_path):
     assert all(n >= 10 for n in tonight_rows.values())
     # Tomorrow night's early games are already priced by the books; Kalshi opens them at 9 PM ET.
     assert all(n == 0 for g, n in compared.items() if g not in tonight_rows)
+    # ...and the coverage check reports them as not open on Kalshi yet instead of failing.
+    coverage = next(e for e in result.get_asset_check_evaluations()
+                    if e.check_name == "nba_prop_lines_cover_games")
+    assert coverage.passed
+    not_listed = set(coverage.metadata["games_not_open_on_kalshi_yet"].value)
+    assert not_listed and not_listed.isdisjoint(tonight_rows)
     stats = {r[0] for r in query(db, "SELECT DISTINCT stat FROM signals.nba_prop_lines WHERE match_status = 'matched'")}
     assert stats >= {"points", "rebounds", "assists", "threes"}

@@ -241,13 +241,17 @@ def nba_prop_lines_cover_games(warehouse: WarehouseResource) -> dg.AssetCheckRes
     with warehouse.connect(read_only=True) as con:
         coverage = props_queries.prop_line_coverage(con)
     listed = coverage.filter(pl.col("listed_by_sportsbooks"))
-    missing = listed.filter(pl.col("matched") == 0).get_column("game_id").to_list()
+    # A game whose props Kalshi has not opened yet cannot join; it is reported, not failed.
+    on_both = listed.filter(pl.col("listed_by_kalshi"))
+    missing = on_both.filter(pl.col("matched") == 0).get_column("game_id").to_list()
+    not_on_kalshi = listed.filter(~pl.col("listed_by_kalshi")).get_column("game_id").to_list()
     return dg.AssetCheckResult(
         passed=not missing,
         severity=dg.AssetCheckSeverity.WARN,
         metadata={
             "games_listed_by_sportsbooks": listed.height,
             "games_without_a_joined_prop": dg.MetadataValue.json(missing),
+            "games_not_open_on_kalshi_yet": dg.MetadataValue.json(not_on_kalshi),
             "coverage": markdown_preview(coverage, rows=30),
         },
     )
