@@ -38,39 +38,63 @@ def sandbox_exchange(seed: int, faults: str, scale: int, tier: str, now: str | N
         return _exchanges[key]
 
 
-class KalshiApiResource(dg.ConfigurableResource):
-    """Kalshi REST v2. ``env=sandbox`` talks to the embedded exchange in-process; demo/prod to the real hosts."""
+class SourceResource(dg.ConfigurableResource):
+    """What every source resource shares: where the source is (``env=sandbox``: the embedded exchange,
+    one object per configuration and process, so one world serves Kalshi, the spot exchanges, Open-Meteo
+    and the sportsbooks alike; demo/prod: the real hosts) and the source's clock."""
 
     env: str = "sandbox"
-    base_url: str | None = None
-    api_key_id: str | None = None
-    private_key_path: str | None = None
     rate_tier: str = "basic"
-    timeout_s: float = 15.0
-    retry_max_attempts: int = 8
-    retry_max_total_s: float = 60.0
     sandbox_seed: int = 7
     sandbox_faults: str = "light"
     sandbox_scale: int = 1
     sandbox_now: str | None = None
 
+    @property
+    def clock_frozen(self) -> bool:
+        return self.env == "sandbox" and bool(self.sandbox_now)
+
     def now(self) -> datetime:
         """The source's clock, for fetch windows: the exchange's frozen clock if set, else real time."""
-        if self.env == "sandbox" and self.sandbox_now:
+        if self.clock_frozen:
             return parse_ts(self.sandbox_now)
         return datetime.now(UTC)
 
-    def signer(self) -> KalshiSigner | None:
-        if not (self.api_key_id and self.private_key_path):
-            return None
-        return KalshiSigner.from_pem_file(self.api_key_id, self.private_key_path)
-
     def exchange(self):
+        """The embedded exchange (None outside the sandbox)."""
         if self.env != "sandbox":
             return None
         return sandbox_exchange(
             self.sandbox_seed, self.sandbox_faults, self.sandbox_scale, self.rate_tier, self.sandbox_now
         )
+
+    @staticmethod
+    def source_settings(settings: Settings) -> dict:
+        """The shared fields' values from settings, for ``from_settings`` of each source resource."""
+        return dict(
+            env=settings.env,
+            rate_tier=settings.rate_tier,
+            sandbox_seed=settings.sandbox_seed,
+            sandbox_faults=settings.sandbox_faults,
+            sandbox_scale=settings.sandbox_scale,
+            sandbox_now=settings.sandbox_now,
+        )
+
+
+class KalshiApiResource(SourceResource):
+    """Kalshi REST v2. ``env=sandbox`` talks to the embedded exchange in-process; demo/prod to the real hosts."""
+
+    base_url: str | None = None
+    api_key_id: str | None = None
+    private_key_path: str | None = None
+    timeout_s: float = 15.0
+    retry_max_attempts: int = 8
+    retry_max_total_s: float = 60.0
+
+    def signer(self) -> KalshiSigner | None:
+        if not (self.api_key_id and self.private_key_path):
+            return None
+        return KalshiSigner.from_pem_file(self.api_key_id, self.private_key_path)
 
     def client(self, reject_log: RejectLog | None = None) -> KalshiClient:
         signer = self.signer()
@@ -99,18 +123,13 @@ class KalshiApiResource(dg.ConfigurableResource):
     @classmethod
     def from_settings(cls, settings: Settings) -> KalshiApiResource:
         return cls(
-            env=settings.env,
+            **cls.source_settings(settings),
             base_url=settings.base_url,
             api_key_id=settings.api_key_id,
             private_key_path=settings.private_key_path,
-            rate_tier=settings.rate_tier,
             timeout_s=settings.http_timeout_s,
             retry_max_attempts=settings.retry_max_attempts,
             retry_max_total_s=settings.retry_max_total_s,
-            sandbox_seed=settings.sandbox_seed,
-            sandbox_faults=settings.sandbox_faults,
-            sandbox_scale=settings.sandbox_scale,
-            sandbox_now=settings.sandbox_now,
         )
 
 

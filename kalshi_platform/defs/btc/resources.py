@@ -1,6 +1,5 @@
 """Resources of the BTC domain: the spot exchanges (``spot``) and the engine's settings (``btc``)."""
 
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import dagster as dg
@@ -8,20 +7,14 @@ import dagster as dg
 from kalshi_platform.clients.http import RejectLog, RetryPolicy
 from kalshi_platform.clients.spot import CLIENTS, CoinbaseAdvancedWsClient, SpotClient
 from kalshi_platform.core.btc.edges import EdgeParams
-from kalshi_platform.core.timeutil import parse_ts
+from kalshi_platform.defs.resources import SourceResource
 from kalshi_platform.settings import Settings, SettingsError
 
 
-class SpotApiResource(dg.ConfigurableResource):
+class SpotApiResource(SourceResource):
     """Coinbase, Kraken and Bitstamp public market data. ``env=sandbox`` reads the embedded exchange
     (the same exchange object the Kalshi resource uses, so one world serves both); demo/prod the real hosts."""
 
-    env: str = "sandbox"
-    rate_tier: str = "basic"
-    sandbox_seed: int = 7
-    sandbox_faults: str = "light"
-    sandbox_scale: int = 1
-    sandbox_now: str | None = None
     timeout_s: float = 10.0
     retry_max_attempts: int = 3
     coinbase_url: str | None = None  # None: the exchange's public host
@@ -29,24 +22,6 @@ class SpotApiResource(dg.ConfigurableResource):
     bitstamp_url: str | None = None
     ws_url: str | None = None
     ws_seconds: float = 0.0
-
-    @property
-    def clock_frozen(self) -> bool:
-        return self.env == "sandbox" and bool(self.sandbox_now)
-
-    def now(self) -> datetime:
-        """The sources' clock: the sandbox's frozen clock if set, else real time."""
-        if self.clock_frozen:
-            return parse_ts(self.sandbox_now)
-        return datetime.now(UTC)
-
-    def exchange(self):
-        if self.env != "sandbox":
-            return None
-        from kalshi_platform.defs.resources import sandbox_exchange
-
-        return sandbox_exchange(self.sandbox_seed, self.sandbox_faults, self.sandbox_scale, self.rate_tier,
-                                self.sandbox_now)
 
     def clients(self, reject_log: RejectLog | None = None) -> dict[str, SpotClient]:
         transport = None
@@ -70,12 +45,7 @@ class SpotApiResource(dg.ConfigurableResource):
     @classmethod
     def from_settings(cls, settings: Settings) -> "SpotApiResource":
         return cls(
-            env=settings.env,
-            rate_tier=settings.rate_tier,
-            sandbox_seed=settings.sandbox_seed,
-            sandbox_faults=settings.sandbox_faults,
-            sandbox_scale=settings.sandbox_scale,
-            sandbox_now=settings.sandbox_now,
+            **cls.source_settings(settings),
             timeout_s=settings.btc_spot_timeout_s,
             retry_max_attempts=settings.btc_spot_retry_attempts,
             ws_url=settings.btc_coinbase_ws_url,

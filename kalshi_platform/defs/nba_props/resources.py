@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
 
 import dagster as dg
 
 from kalshi_platform.clients.http import RejectLog, RetryPolicy
 from kalshi_platform.clients.odds_api import ODDS_API_BASE_URL, OddsApiClient
 from kalshi_platform.core.props.signals import PropParams
-from kalshi_platform.core.timeutil import parse_ts
-from kalshi_platform.defs.resources import sandbox_exchange
+from kalshi_platform.defs.resources import SourceResource
 from kalshi_platform.settings import Settings
 
 SANDBOX_ODDS_API_BASE_URL = "http://odds-api.sandbox"
@@ -19,12 +17,11 @@ SANDBOX_ODDS_API_BASE_URL = "http://odds-api.sandbox"
 SANDBOX_ODDS_API_KEY = "sandbox-odds-api-key"
 
 
-class OddsApiResource(dg.ConfigurableResource):
+class OddsApiResource(SourceResource):
     """The Odds API v4. ``env=sandbox`` reaches the embedded exchange in-process (the same exchange
     object as the Kalshi resource, so the sportsbooks price the same games Kalshi lists); demo/prod
     reach https://api.the-odds-api.com, which needs ``ODDS_API_KEY``."""
 
-    env: str = "sandbox"
     api_key: str | None = None
     base_url: str | None = None
     regions: list[str] = ["us"]
@@ -33,23 +30,6 @@ class OddsApiResource(dg.ConfigurableResource):
     timeout_s: float = 15.0
     retry_max_attempts: int = 8
     retry_max_total_s: float = 60.0
-    sandbox_seed: int = 7
-    sandbox_faults: str = "light"
-    sandbox_scale: int = 1
-    sandbox_now: str | None = None
-    rate_tier: str = "basic"
-
-    def now(self) -> datetime:
-        """The source's clock: the exchange's frozen clock if set, else real time."""
-        if self.env == "sandbox" and self.sandbox_now:
-            return parse_ts(self.sandbox_now)
-        return datetime.now(UTC)
-
-    def exchange(self):
-        if self.env != "sandbox":
-            return None
-        return sandbox_exchange(self.sandbox_seed, self.sandbox_faults, self.sandbox_scale, self.rate_tier,
-                                self.sandbox_now)
 
     def key(self) -> str | None:
         """The API key to send; on the sandbox a built-in one when none is configured."""
@@ -79,7 +59,7 @@ class OddsApiResource(dg.ConfigurableResource):
             # Read at run time from the environment, so the UI shows the variable's name, not the key.
             key = dg.EnvVar("ODDS_API_KEY")
         return cls(
-            env=settings.env,
+            **cls.source_settings(settings),
             api_key=key,
             base_url=settings.odds_api_base_url,
             regions=list(settings.odds_api_regions),
@@ -88,11 +68,6 @@ class OddsApiResource(dg.ConfigurableResource):
             timeout_s=settings.http_timeout_s,
             retry_max_attempts=settings.retry_max_attempts,
             retry_max_total_s=settings.retry_max_total_s,
-            sandbox_seed=settings.sandbox_seed,
-            sandbox_faults=settings.sandbox_faults,
-            sandbox_scale=settings.sandbox_scale,
-            sandbox_now=settings.sandbox_now,
-            rate_tier=settings.rate_tier,
         )
 
 

@@ -10,7 +10,7 @@ import dagster as dg
 from kalshi_platform.clients.http import RetryPolicy
 from kalshi_platform.clients.kalshi.auth import KalshiSigner, generate_key_pair
 from kalshi_platform.clients.kalshi_ws import CHANNELS, KALSHI_WS_URLS, KalshiWsCapture
-from kalshi_platform.defs.resources import sandbox_exchange
+from kalshi_platform.defs.resources import SourceResource
 from kalshi_platform.settings import Settings, SettingsError
 
 
@@ -51,11 +51,10 @@ def check_settings(settings: Settings) -> None:
         raise SettingsError(f"SANDBOX_WS_FAULTS={settings.sandbox_ws_faults!r}: {exc}") from None
 
 
-class KalshiStreamResource(dg.ConfigurableResource):
+class KalshiStreamResource(SourceResource):
     """Kalshi WebSocket v2. ``env=sandbox``: a loopback server over the embedded exchange (the same
     world as REST), started for the capture window; demo/prod: the real host, with the API key(s)."""
 
-    env: str = "sandbox"
     ws_url: str | None = None
     api_key_id: str | None = None
     private_key_path: str | None = None
@@ -64,11 +63,6 @@ class KalshiStreamResource(dg.ConfigurableResource):
     markets: int = 20
     connections: int = 2
     channels: str = ",".join(CHANNELS)
-    rate_tier: str = "basic"
-    sandbox_seed: int = 7
-    sandbox_faults: str = "light"
-    sandbox_scale: int = 1
-    sandbox_now: str | None = None
     sandbox_ws_speed: float = 60.0
     sandbox_ws_faults: str = "none"
     reconnect_base_s: float = 1.0
@@ -99,8 +93,7 @@ class KalshiStreamResource(dg.ConfigurableResource):
         if self.env == "sandbox" and not self.ws_url:
             from kalshi_platform.sandbox.kalshi_ws import KalshiWsServer, WsServerConfig, parse_ws_faults
 
-            exchange = sandbox_exchange(self.sandbox_seed, self.sandbox_faults, self.sandbox_scale, self.rate_tier,
-                                        self.sandbox_now)
+            exchange = self.exchange()
             signers: list[KalshiSigner | None] = list(self._user_signers()[: self.connections])
             for signer in signers:
                 exchange.register_key(signer.key_id, signer.public_key_pem())
@@ -110,9 +103,11 @@ class KalshiStreamResource(dg.ConfigurableResource):
                 key_id = f"ws-capture-{uuid.uuid4()}"
                 exchange.register_key(key_id, public_pem)
                 signers.append(KalshiSigner(key_id, private_pem))
-            # The stream starts one window's worth of world time behind the exchange and catches up,
-            # so the window ends at the instant REST serves.
-            config = WsServerConfig(speed=self.sandbox_ws_speed, lead_s=self.capture_seconds * self.sandbox_ws_speed,
+            # The stream starts behind the exchange and catches up with a quarter of the window to spare,
+            # so the books reach the instant REST serves before the window closes (a re-quote landing on
+            # that very instant would otherwise be missed).
+            config = WsServerConfig(speed=self.sandbox_ws_speed,
+                                    lead_s=0.75 * self.capture_seconds * self.sandbox_ws_speed,
                                     faults=parse_ws_faults(self.sandbox_ws_faults))
             server = KalshiWsServer(exchange, config).start()
             url = server.url
@@ -136,7 +131,7 @@ class KalshiStreamResource(dg.ConfigurableResource):
     @classmethod
     def from_settings(cls, settings: Settings) -> "KalshiStreamResource":
         return cls(
-            env=settings.env,
+            **cls.source_settings(settings),
             ws_url=settings.ws_url,
             api_key_id=settings.api_key_id,
             private_key_path=settings.private_key_path,
@@ -145,11 +140,6 @@ class KalshiStreamResource(dg.ConfigurableResource):
             markets=settings.ws_markets,
             connections=settings.ws_connections,
             channels=settings.ws_channels,
-            rate_tier=settings.rate_tier,
-            sandbox_seed=settings.sandbox_seed,
-            sandbox_faults=settings.sandbox_faults,
-            sandbox_scale=settings.sandbox_scale,
-            sandbox_now=settings.sandbox_now,
             sandbox_ws_speed=settings.sandbox_ws_speed,
             sandbox_ws_faults=settings.sandbox_ws_faults,
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 
 import dagster as dg
 
@@ -14,39 +13,20 @@ from kalshi_platform.clients.openmeteo import (
     SANDBOX_FORECAST_BASE_URL,
     OpenMeteoClient,
 )
-from kalshi_platform.core.timeutil import parse_ts
 from kalshi_platform.core.weather.stations import Station, stations
-from kalshi_platform.defs.resources import sandbox_exchange
+from kalshi_platform.defs.resources import SourceResource
 from kalshi_platform.settings import Settings
 
 
-class OpenMeteoResource(dg.ConfigurableResource):
+class OpenMeteoResource(SourceResource):
     """Open-Meteo's ensemble and forecast APIs: on ``env=sandbox`` the embedded exchange's (the same
     exchange object as the Kalshi resource, so one world serves both), else the public hosts."""
 
-    env: str = "sandbox"
     ensemble_url: str | None = None
     forecast_url: str | None = None
     timeout_s: float = 15.0
     retry_max_attempts: int = 8
     retry_max_total_s: float = 60.0
-    sandbox_seed: int = 7
-    sandbox_faults: str = "light"
-    sandbox_scale: int = 1
-    sandbox_now: str | None = None
-    rate_tier: str = "basic"
-
-    def now(self) -> datetime:
-        """The run's clock: the exchange's frozen clock if set, else real time."""
-        if self.env == "sandbox" and self.sandbox_now:
-            return parse_ts(self.sandbox_now)
-        return datetime.now(UTC)
-
-    def exchange(self):
-        if self.env != "sandbox":
-            return None
-        return sandbox_exchange(self.sandbox_seed, self.sandbox_faults, self.sandbox_scale, self.rate_tier,
-                                self.sandbox_now)
 
     def client(self, reject_log: RejectLog | None = None) -> OpenMeteoClient:
         retry = RetryPolicy(max_attempts=self.retry_max_attempts, max_total_s=self.retry_max_total_s)
@@ -62,17 +42,12 @@ class OpenMeteoResource(dg.ConfigurableResource):
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenMeteoResource:
         return cls(
-            env=settings.env,
+            **cls.source_settings(settings),
             ensemble_url=settings.open_meteo_ensemble_url,
             forecast_url=settings.open_meteo_forecast_url,
             timeout_s=settings.http_timeout_s,
             retry_max_attempts=settings.retry_max_attempts,
             retry_max_total_s=settings.retry_max_total_s,
-            sandbox_seed=settings.sandbox_seed,
-            sandbox_faults=settings.sandbox_faults,
-            sandbox_scale=settings.sandbox_scale,
-            sandbox_now=settings.sandbox_now,
-            rate_tier=settings.rate_tier,
         )
 
 
