@@ -66,6 +66,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(instance=instance, partition_key=partition, raise_on_error=False)
+        portfolios = _run_portfolios(defs, instance, settings)
     elapsed = time.monotonic() - started
 
     warehouse = Warehouse(settings.duckdb_path, settings.snapshot_path)
@@ -83,9 +84,40 @@ def cmd_run(args: argparse.Namespace) -> int:
           f"({len(steps) - len(failed)} steps ok, {len(failed)} failed; candlestick partition {partition})")
     if failed:
         print("failed steps: " + ", ".join(failed))
+    for user, outcome in portfolios:
+        print(f"portfolio of {user}: {outcome}")
     print(f"read-only snapshot for notebooks: {snapshot.path}")
     print("open the UI:  make ui   then browse http://127.0.0.1:3000 (assets, runs, lineage)")
     return 0 if result.success else 1
+
+
+def _run_portfolios(defs, instance, settings) -> list[tuple[str, str]]:
+    """One run of accounts_portfolio_job per stored user (its partition): a bad key fails only its user."""
+    from kalshi_platform.defs.accounts.assets import sync_user_partitions
+    from kalshi_platform.warehouse import accounts as store
+    from kalshi_platform.warehouse.resource import Warehouse
+    from kalshi_platform.warehouse.trading_queries import table_exists
+
+    try:
+        job = defs.resolve_job_def("accounts_portfolio_job")
+    except Exception:  # the accounts domain is not wired into this build
+        return []
+    with Warehouse(settings.duckdb_path, settings.snapshot_path).connect(read_only=True) as con:
+        users = store.active_users(con) if table_exists(con, store.TABLE) else []
+    sync_user_partitions(instance, users)
+    outcomes = []
+    for user in users:
+        run = job.execute_in_process(instance=instance, partition_key=user, raise_on_error=False)
+        failures = [e for e in run.all_events if e.is_step_failure]
+        if run.success:
+            outcomes.append((user, "loaded"))
+        else:
+            error = failures[0].event_specific_data.error if failures else None
+            while error is not None and error.cause is not None:
+                error = error.cause
+            message = (error.message.strip().splitlines() or ["failed"])[0] if error else "failed"
+            outcomes.append((user, f"FAILED: {message}"))
+    return outcomes
 
 
 # ---------------------------------------------------------------- stats
@@ -388,6 +420,9 @@ def cmd_sandbox_serve(args: argparse.Namespace) -> int:
         scale=settings.sandbox_scale,
     )
     exchange = SandboxExchange(config)
+    from kalshi_platform.sandbox.telegram_api import mount_telegram
+
+    mount_telegram(exchange)  # Telegram's sendMessage too, for TELEGRAM_BASE_URL=http://host:port
     for spec in args.key or []:
         key_id, _, pem_path = spec.partition("=")
         exchange.register_key(key_id, Path(pem_path).read_bytes())
@@ -398,6 +433,164 @@ def cmd_sandbox_serve(args: argparse.Namespace) -> int:
         serve_forever(exchange, host=args.host, port=args.port)
     except KeyboardInterrupt:
         pass
+    return 0
+
+
+# ---------------------------------------------------------------- accounts
+def _store_warehouse(args: argparse.Namespace):
+    from kalshi_platform.settings import load_settings
+    from kalshi_platform.warehouse.resource import Warehouse
+
+    settings = load_settings()
+    path = getattr(args, "db", None) or settings.duckdb_path
+    return settings, Warehouse(path, settings.snapshot_path)
+
+
+def _sync_partitions(users_to_add: list[str], users_to_remove: list[str]) -> str:
+    """Keep the per-user portfolio partitions of the Dagster instance in step (the accounts asset also does)."""
+    try:
+        _ensure_dagster_home()
+        from dagster import DagsterInstance
+
+        from kalshi_platform.defs.accounts.assets import USERS
+
+        with DagsterInstance.get() as instance:
+            existing = set(instance.get_dynamic_partitions(USERS.name))
+            new = [u for u in users_to_add if u not in existing]
+            if new:
+                instance.add_dynamic_partitions(USERS.name, new)
+            for user in users_to_remove:
+                if user in existing:
+                    instance.delete_dynamic_partition(USERS.name, user)
+        return "partitions updated"
+    except Exception as exc:  # the store is the truth; the next run syncs the partitions anyway
+        return f"partitions not updated ({type(exc).__name__}); the next run does it"
+
+
+def _read_private_key(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise SystemExit(f"cannot read private key file {path!r}: {exc.strerror}") from None
+
+
+def _new_key(args: argparse.Namespace, settings) -> tuple[str, bytes, str, str]:
+    """(key id, PEM, environment, origin) from --sandbox or --key-id + --private-key-file."""
+    import uuid
+
+    from kalshi_platform.core.credentials import generate_private_key_pem
+
+    if args.sandbox:
+        if args.key_id or args.private_key_file:
+            raise SystemExit("--sandbox issues a fresh key: give neither --key-id nor --private-key-file")
+        return f"sandbox-{uuid.uuid4()}", generate_private_key_pem(), "sandbox", "sandbox"
+    if not (args.key_id and args.private_key_file):
+        raise SystemExit("give --key-id and --private-key-file (your Kalshi API key), or --sandbox")
+    return args.key_id, _read_private_key(args.private_key_file), args.environment or settings.env, "user"
+
+
+def cmd_accounts(args: argparse.Namespace) -> int:
+    from kalshi_platform.core.credentials import CredentialError, generate_encryption_key, load_cipher
+    from kalshi_platform.warehouse import accounts as store
+
+    if args.accounts_command == "keygen":
+        print(generate_encryption_key())
+        print("export it as KALSHI_CREDENTIALS_ENCRYPTION_KEY (and keep it secret: it unlocks every stored key)",
+              file=sys.stderr)
+        return 0
+    settings, warehouse = _store_warehouse(args)
+    try:
+        if args.accounts_command == "list":
+            if not Path(warehouse.path).exists():
+                print("no accounts (no warehouse yet)")
+                return 0
+            with warehouse.connect(read_only=True) as con:
+                from kalshi_platform.warehouse.trading_queries import table_exists
+
+                accounts = store.list_accounts(con) if table_exists(con, store.TABLE) else []
+            rows = [
+                (a.user_name, a.key_id, a.environment, a.origin, a.key_fingerprint or "-",
+                 "active" if a.active else f"revoked ({a.revoked_reason})",
+                 a.created_at.isoformat(timespec="seconds"))
+                for a in accounts if args.all or a.active
+            ]
+            if args.format == "json":
+                keys = ("user", "key_id", "environment", "origin", "fingerprint", "status", "created_at")
+                print(json.dumps([dict(zip(keys, r)) for r in rows], indent=2))
+            else:
+                _print_table(rows, ("user", "key id", "environment", "origin", "fingerprint", "status", "created"))
+            return 0
+        if args.accounts_command == "remove":
+            with warehouse.connect() as con:
+                active = store.remove_account(con, args.user)
+            print(f"removed {args.user!r}: {active} active key(s) revoked, stored keys erased; "
+                  f"{_sync_partitions([], [args.user])}")
+            return 0
+        cipher = load_cipher(settings.credentials_encryption_key)
+        if args.accounts_command == "reencrypt":
+            with warehouse.connect() as con:
+                n = store.reencrypt_all(con, cipher)
+            print(f"re-encrypted {n} stored key(s) with the first key of KALSHI_CREDENTIALS_ENCRYPTION_KEY")
+            return 0
+        key_id, pem, environment, origin = _new_key(args, settings)
+        with warehouse.connect() as con:
+            if args.accounts_command == "add":
+                account = store.add_account(con, cipher, user=args.user, key_id=key_id, private_key_pem=pem,
+                                            environment=environment, origin=origin, note=args.note)
+            else:
+                account = store.rotate_account(con, cipher, user=args.user, key_id=key_id, private_key_pem=pem,
+                                               environment=environment, origin=origin)
+        verb = "added" if args.accounts_command == "add" else "rotated"
+        print(f"{verb} {account.user_name!r}: key {account.key_id} ({account.environment}, fingerprint "
+              f"{account.key_fingerprint}), stored encrypted; {_sync_partitions([account.user_name], [])}")
+        return 0
+    except (store.AccountError, CredentialError) as exc:
+        print(f"accounts: {exc}", file=sys.stderr)
+        return 2
+
+
+# ---------------------------------------------------------------- trading stats
+def _money(value) -> str:
+    return f"{value:,.2f}" if value is not None else "-"
+
+
+def cmd_trading_stats(args: argparse.Namespace) -> int:
+    """Orders by status, P&L, alerts by status (the seed's debug-stats)."""
+    from kalshi_platform.settings import load_settings
+    from kalshi_platform.warehouse.resource import Warehouse
+    from kalshi_platform.warehouse.trading_queries import trading_stats
+
+    settings = load_settings()
+    path = args.db or settings.duckdb_path
+    if not Path(path).exists():
+        print(f"no warehouse at {path}: run `make run` first", file=sys.stderr)
+        return 2
+    with Warehouse(path, settings.snapshot_path).connect(read_only=True) as con:
+        stats = trading_stats(con)
+    sections = [
+        ("signals", ("type", "signals", "actionable", "newest as_of"), stats.get("signals", [])),
+        ("paper orders by status", ("mode", "status", "orders", "contracts", "filled", "notional $"),
+         [(m, s, n, f"{c:f}".rstrip("0").rstrip("."), f"{f:f}".rstrip("0").rstrip("."), _money(x))
+          for m, s, n, c, f, x in stats.get("orders", [])]),
+        ("P&L by mode ($)", ("mode", "filled orders", "fees", "realized", "unrealized", "total", "wins", "losses"),
+         [(m, n, _money(fe), _money(r), _money(u), _money(t), w, lo) for m, n, fe, r, u, t, w, lo in stats.get("pnl", [])]),
+        ("order failures", ("mode", "status", "reason", "orders"),
+         [(m, s, (r or "")[:90], n) for m, s, r, n in stats.get("failures", [])]),
+        ("alerts by status", ("type", "status", "alerts", "attempts", "latest"),
+         [(t, s, n, a, x.isoformat(timespec="seconds") if x else "-") for t, s, n, a, x in stats.get("alerts", [])]),
+        ("alert reasons", ("status", "reason", "alerts"),
+         [(s, (r or "")[:90], n) for s, r, n in stats.get("alert_reasons", [])]),
+        ("accounts", ("user", "environment", "origin", "active keys", "keys"), stats.get("accounts", [])),
+    ]
+    for title, headers, rows in sections:
+        print(f"{title}:")
+        if rows:
+            _print_table([tuple("-" if v is None else v for v in r) for r in rows], headers)
+        else:
+            print("  (none)")
+        print()
     return 0
 
 
@@ -446,6 +639,42 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--key", action="append", metavar="KEY_ID=PUBLIC_PEM",
                        help="register an API key's public key (repeatable)")
     serve.set_defaults(func=cmd_sandbox_serve)
+
+    accounts = sub.add_parser("accounts", help="users' Kalshi API keys, stored encrypted (KALSHI_CREDENTIALS_ENCRYPTION_KEY)")
+    accounts_sub = accounts.add_subparsers(dest="accounts_command", required=True)
+    for name, text in (("add", "store a user's key (encrypted)"), ("rotate", "replace a user's key; the old one is revoked")):
+        p = accounts_sub.add_parser(name, help=text)
+        p.add_argument("user", help="a name for the account (letters, digits, _ . @ -)")
+        p.add_argument("--key-id", help="the Kalshi API key id")
+        p.add_argument("--private-key-file", help="the key's RSA private key (PEM); - reads stdin")
+        p.add_argument("--environment", choices=("sandbox", "demo", "prod"),
+                       help="the exchange that issued the key (default: KALSHI_ENV)")
+        p.add_argument("--sandbox", action="store_true", help="let the embedded exchange issue a fresh key")
+        if name == "add":
+            p.add_argument("--note", help="free text shown in the account list")
+        p.add_argument("--db", help="warehouse file (default KALSHI_DUCKDB_PATH)")
+        p.set_defaults(func=cmd_accounts)
+    listing = accounts_sub.add_parser("list", help="accounts and their keys (ids and fingerprints, never keys)")
+    listing.add_argument("--all", action="store_true", help="include revoked keys")
+    listing.add_argument("--format", choices=("table", "json"), default="table")
+    listing.add_argument("--db", help="warehouse file (default KALSHI_DUCKDB_PATH)")
+    listing.set_defaults(func=cmd_accounts)
+    remove = accounts_sub.add_parser("remove", help="revoke every key of a user and erase them")
+    remove.add_argument("user")
+    remove.add_argument("--db", help="warehouse file (default KALSHI_DUCKDB_PATH)")
+    remove.set_defaults(func=cmd_accounts)
+    keygen = accounts_sub.add_parser("keygen", help="print a new KALSHI_CREDENTIALS_ENCRYPTION_KEY")
+    keygen.set_defaults(func=cmd_accounts)
+    reencrypt = accounts_sub.add_parser("reencrypt", help="re-encrypt every stored key with the first encryption key")
+    reencrypt.add_argument("--db", help="warehouse file (default KALSHI_DUCKDB_PATH)")
+    reencrypt.set_defaults(func=cmd_accounts)
+
+    trading = sub.add_parser("trading", help="the paper-trading view")
+    trading_sub = trading.add_subparsers(dest="trading_command", required=True)
+    for parent, name in ((trading_sub, "stats"), (sub, "debug-stats")):
+        stats_parser = parent.add_parser(name, help="orders by status, P&L, alerts by status, accounts")
+        stats_parser.add_argument("--db", help="warehouse file (default KALSHI_DUCKDB_PATH)")
+        stats_parser.set_defaults(func=cmd_trading_stats)
     return parser
 
 

@@ -40,8 +40,10 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     ]
     whole_graph = dg.define_asset_job(
         ALL_ASSETS_JOB,
-        selection=dg.AssetSelection.all(),
-        description="Materialize the whole asset graph (what `make run` executes).",
+        # The per-user portfolio assets have their own (dynamic) partitions: they run per user in
+        # accounts_portfolio_job, which `kalshi-platform run` launches right after this job.
+        selection=dg.AssetSelection.all() - accounts.PER_USER_SELECTION,
+        description="Materialize the whole asset graph except the per-user portfolios (what `make run` executes).",
     )
     platform = dg.Definitions(
         jobs=[whole_graph],

@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from kalshi_platform.core.credentials import Secret
 from kalshi_platform.core.token_bucket import TIERS
+from kalshi_platform.core.weather.stations import STATIONS
 
 ENVIRONMENTS = ("sandbox", "demo", "prod")
 MARKET_STATUS_FILTERS = ("unopened", "open", "closed", "settled")
@@ -244,6 +246,20 @@ def _faults(name: str, raw: str) -> str:
     return raw.strip()
 
 
+def _bool(name: str, raw: str) -> bool:
+    return _choice(("true", "false"))(name, raw) == "true"
+
+
+def _secret(name: str, raw: str) -> Secret | None:
+    """A secret value: prints as *** in a repr, describe() or an f-string."""
+    return Secret(raw.strip()) if raw.strip() else None
+
+
+def _weather_cities(name: str, raw: str) -> tuple[str, ...]:
+    known = tuple(s.city.lower() for s in STATIONS)
+    return tuple(dict.fromkeys(_choice(known)(name, part).upper() for part in raw.split(",") if part.strip()))
+
+
 VARIABLES: dict[str, tuple[str, object]] = {
     "KALSHI_ENV": ("env", _choice(ENVIRONMENTS)),
     "KALSHI_DUCKDB_PATH": ("duckdb_path", _text),
@@ -295,25 +311,20 @@ VARIABLES: dict[str, tuple[str, object]] = {
     "BTC_SPOT_RETRY_ATTEMPTS": ("btc_spot_retry_attempts", _int_range(1, 20)),
     # --- weather (issue 5) ---
     # Model names are checked by defs.weather.build_defs at start.
-    "WEATHER_CITIES": ("weather_cities", lambda name, raw: tuple(dict.fromkeys(
-        _choice(tuple(s.city.lower() for s in __import__(
-            "kalshi_platform.core.weather.stations", fromlist=["STATIONS"]).STATIONS))(name, part).upper()
-        for part in raw.split(",") if part.strip()))),
+    "WEATHER_CITIES": ("weather_cities", _weather_cities),
     "WEATHER_MODELS": ("weather_models", lambda name, raw: tuple(dict.fromkeys(
         part.strip().lower() for part in raw.split(",") if part.strip()))),
     "WEATHER_FORECAST_DAYS": ("weather_forecast_days", _int_range(0, 15)),
     "WEATHER_MIN_EDGE_BPS": ("weather_min_edge_bps", _float_range(-10_000, 10_000)),
     "WEATHER_MIN_CONFIDENCE": ("weather_min_confidence", _float_range(0, 1)),
     "WEATHER_ORDER_CONTRACTS": ("weather_order_contracts", _int_range(1, 1_000_000)),
-    "WEATHER_BIAS_CORRECTION": ("weather_bias_correction",
-                                lambda name, raw: _choice(("true", "false"))(name, raw) == "true"),
+    "WEATHER_BIAS_CORRECTION": ("weather_bias_correction", _bool),
     "WEATHER_BIAS_MIN_DAYS": ("weather_bias_min_days", _int_range(1, 365)),
     "WEATHER_BIAS_LOOKBACK_DAYS": ("weather_bias_lookback_days", _int_range(1, 3650)),
     "OPEN_METEO_ENSEMBLE_URL": ("open_meteo_ensemble_url", _optional_text),
     "OPEN_METEO_FORECAST_URL": ("open_meteo_forecast_url", _optional_text),
     # --- nba props (issue 6) ---
-    "ODDS_API_KEY": ("odds_api_key", lambda name, raw: __import__(
-        "kalshi_platform.core.credentials", fromlist=["Secret"]).Secret(raw.strip()) if raw.strip() else None),
+    "ODDS_API_KEY": ("odds_api_key", _secret),
     "ODDS_API_BASE_URL": ("odds_api_base_url", lambda name, raw: None if not raw.strip() else (
         raw.strip().rstrip("/") if raw.strip().startswith(("http://", "https://"))
         else _choice(("a URL starting with http:// or https://",))(name, raw))),
@@ -358,20 +369,17 @@ VARIABLES: dict[str, tuple[str, object]] = {
     "TRADING_MAX_PRICE_CENTS": ("trading_max_price_cents", _int_range(1, 99)),
     "TRADING_BANKROLL_DOLLARS": ("trading_bankroll_dollars", _float_range(1, 1e9)),
     "TRADING_MAX_SIGNAL_AGE_MINUTES": ("trading_max_signal_age_minutes", _int_range(1, 7 * 24 * 60)),
-    "TRADING_REAL_MONEY_ENABLED": ("trading_real_money_enabled",
-                                   lambda name, raw: _choice(("true", "false"))(name, raw) == "true"),
+    "TRADING_REAL_MONEY_ENABLED": ("trading_real_money_enabled", _bool),
     "TRADING_REAL_MONEY_CONFIRM": ("trading_real_money_confirm", _optional_text),
-    # Secrets are wrapped so repr(settings) and describe() show *** (imported here: this block is issue 7's).
-    "TELEGRAM_BOT_TOKEN": ("telegram_bot_token", lambda name, raw: __import__(
-        "kalshi_platform.core.credentials", fromlist=["Secret"]).Secret(raw.strip())),
+    # Secrets are wrapped so repr(settings) and describe() show ***.
+    "TELEGRAM_BOT_TOKEN": ("telegram_bot_token", _secret),
     "TELEGRAM_CHAT_ID": ("telegram_chat_id", _optional_text),
     "TELEGRAM_BASE_URL": ("telegram_base_url", _optional_text),
-    "ALERTS_ACTIONABLE_ONLY": ("alerts_actionable_only", lambda name, raw: _choice(("true", "false"))(name, raw) == "true"),
+    "ALERTS_ACTIONABLE_ONLY": ("alerts_actionable_only", _bool),
     "ALERTS_COOLDOWN_MINUTES": ("alerts_cooldown_minutes", _int_range(0, 7 * 24 * 60)),
     "ALERTS_MAX_ITEMS": ("alerts_max_items", _int_range(1, 50)),
     "ALERTS_PROPS_MIN_GAP": ("alerts_props_min_gap", _float_range(0, 100)),
-    "KALSHI_CREDENTIALS_ENCRYPTION_KEY": ("credentials_encryption_key", lambda name, raw: __import__(
-        "kalshi_platform.core.credentials", fromlist=["Secret"]).Secret(raw.strip())),
+    "KALSHI_CREDENTIALS_ENCRYPTION_KEY": ("credentials_encryption_key", _secret),
     # --- quality, dbt, automation (issue 8) ---
     "QUALITY_REJECT_RATE_WARN": ("quality_reject_rate_warn", _float_range(0, 1)),
     "QUALITY_REJECT_RATE_ERROR": ("quality_reject_rate_error", _float_range(0, 1)),
