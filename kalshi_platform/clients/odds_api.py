@@ -7,7 +7,10 @@ secret so no error, log line or reject row ever shows it. Every response's quota
 ``requests`` (and the latest in ``quota``), read by a thin transport wrapper around the real one.
 
 Cost (the service's rule): listing events is free; an event-odds call costs (markets returned) x
-(regions); so the platform asks one event at a time, only for games about to start.
+(regions); so the platform asks one event at a time, only for games about to start. The historical
+snapshots (``/v4/historical/...``, paid plans) cost ten times that for event odds and 1 for an events
+list; they answer ``{timestamp, previous_timestamp, next_timestamp, data}``, read into
+:class:`HistoricalSnapshot`.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from kalshi_platform.clients.http import (
     RetryPolicy,
     require_object,
 )
+from kalshi_platform.core.timeutil import TimeParseError, parse_ts
 
 ODDS_API_BASE_URL = "https://api.the-odds-api.com"
 CLIENT_NAME = "odds_api"
@@ -108,6 +112,45 @@ def _events_list(body: Any) -> str | None:
     if not isinstance(body, list):
         return f"expected a JSON array of events, got {type(body).__name__}"
     return None
+
+
+@dataclass(frozen=True)
+class HistoricalSnapshot:
+    """A historical answer: the snapshot's time (at or before the date asked), its neighbours (None at
+    the ends) and the body the live route gave then."""
+
+    timestamp: datetime
+    previous_timestamp: datetime | None
+    next_timestamp: datetime | None
+    data: Any
+
+
+def _historical(data_check: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+    """Validator of a historical wrapper whose ``data`` passes ``data_check``."""
+
+    def check(body: Any) -> str | None:
+        problem = require_object("timestamp", "data")(body)
+        if problem:
+            return problem
+        for key in ("timestamp", "previous_timestamp", "next_timestamp"):
+            value = body.get(key)
+            if value is None and key != "timestamp":
+                continue
+            try:
+                parse_ts(value, field=key)
+            except TimeParseError as exc:
+                return str(exc)
+        problem = data_check(body["data"])
+        return f"data: {problem}" if problem else None
+
+    return check
+
+
+def _snapshot(body: dict) -> HistoricalSnapshot:
+    def ts(key: str) -> datetime | None:
+        return None if body.get(key) is None else parse_ts(body[key], field=key)
+
+    return HistoricalSnapshot(ts("timestamp"), ts("previous_timestamp"), ts("next_timestamp"), body["data"])
 
 
 class OddsApiClient:
@@ -244,6 +287,63 @@ class OddsApiClient:
             require_object("id", lists=("bookmakers",)),
         )
 
+    def get_historical_events(
+        self,
+        date: datetime,
+        sport: str = NBA,
+        *,
+        commence_from: datetime | None = None,
+        commence_to: datetime | None = None,
+        event_ids: Sequence[str] = (),
+    ) -> HistoricalSnapshot:
+        """GET /v4/historical/sports/{sport}/events (cost 1, 0 when empty): the events listed at the
+        snapshot at or before ``date``; ``data`` is the list of events."""
+        body = self._get(
+            f"/v4/historical/sports/{quote(sport, safe='')}/events",
+            {
+                "date": _iso(date),
+                "commenceTimeFrom": _iso(commence_from),
+                "commenceTimeTo": _iso(commence_to),
+                "eventIds": ",".join(event_ids) or None,
+                "dateFormat": "iso",
+            },
+            _historical(_events_list),
+        )
+        snapshot = _snapshot(body)
+        return HistoricalSnapshot(snapshot.timestamp, snapshot.previous_timestamp, snapshot.next_timestamp,
+                                  [e for e in snapshot.data if isinstance(e, dict)])
+
+    def get_historical_event_odds(
+        self,
+        event_id: str,
+        date: datetime,
+        sport: str = NBA,
+        *,
+        markets: Iterable[str] = PLAYER_PROP_MARKETS,
+        regions: Iterable[str] = ("us",),
+        bookmakers: Iterable[str] = (),
+        odds_format: str = "american",
+    ) -> HistoricalSnapshot:
+        """GET /v4/historical/sports/{sport}/events/{id}/odds: the event's odds as the books showed them
+        at the snapshot at or before ``date`` (``data`` has the shape of :meth:`get_event_odds`). Costs
+        10 x (markets returned) x (regions)."""
+        if not isinstance(event_id, str) or not event_id:
+            raise ValueError(f"expected an event id, got {event_id!r}")
+        books = ",".join(bookmakers)
+        body = self._get(
+            f"/v4/historical/sports/{quote(sport, safe='')}/events/{quote(event_id, safe='')}/odds",
+            {
+                "date": _iso(date),
+                "markets": ",".join(markets),
+                "regions": None if books else ",".join(regions),
+                "bookmakers": books or None,
+                "oddsFormat": odds_format,
+                "dateFormat": "iso",
+            },
+            _historical(require_object("id", lists=("bookmakers",))),
+        )
+        return _snapshot(body)
+
     def get_scores(self, sport: str = NBA, *, days_from: int | None = None) -> list[dict]:
         """GET /v4/sports/{sport}/scores: live and upcoming games, plus completed ones of the last
         ``days_from`` (1-3) days with their final scores."""
@@ -255,5 +355,5 @@ def _iso(value: datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is None:
-        raise ValueError("commence time bounds must be timezone-aware")
+        raise ValueError("timestamps sent to The Odds API must be timezone-aware")
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

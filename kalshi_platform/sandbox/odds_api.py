@@ -5,11 +5,16 @@ Wire format as recorded from the live API (``../shared/data/real/sportsbook``):
 away_team}]``; ``GET /v4/sports/basketball_nba/events/{id}/odds?markets=player_points,...
 &regions=us&oddsFormat=american&apiKey=...`` -> the event plus ``bookmakers[{key, title, markets[{key,
 last_update, outcomes[{name: Over|Under, description: player, price, point}]}]}]``;
-``GET /v4/sports/basketball_nba/scores``. The key goes in the ``apiKey`` query parameter: missing ->
+``GET /v4/sports/basketball_nba/scores``; the historical snapshots ``GET /v4/historical/sports/
+basketball_nba/events?date=...`` and ``.../events/{id}/odds?date=...`` wrap the same bodies as
+``{timestamp, previous_timestamp, next_timestamp, data}``: the snapshot at or before ``date`` (taken
+every 5 minutes, as documented since Sep 2022), showing what the live route answered at that moment
+(so a settled game's pre-tip lines can be replayed). The key goes in the ``apiKey`` query parameter: missing ->
 401 MISSING_KEY, malformed -> 401 INVALID_KEY (the sandbox accepts any key of letters, digits, ``-``
 and ``_``), quota used up -> 401 OUT_OF_USAGE_CREDITS; every other answer carries the quota headers
 ``x-requests-remaining``, ``x-requests-used``, ``x-requests-last``. An event-odds call costs (markets
-with data) x (regions), as the real API counts it; listing events is free.
+with data) x (regions), as the real API counts it; listing events is free; a historical event-odds
+call costs 10 times the live price, a historical events list 1 (0 when it lists nothing).
 
 The books price the same players as Kalshi's ladders (``worlds.nba_league``): each book's view of a
 player's mean is the truth moved by an error common to the market (which drifts from the morning
@@ -53,6 +58,8 @@ STARTING_QUOTA = 20_000
 POST_BEFORE_TIP_S = 24 * 3600
 BUCKET_S = 600  # books re-price every ten minutes
 EVENTS_AHEAD_S = 7 * 86400  # the schedule the service lists: live games and the coming week
+SNAPSHOT_S = 300  # historical snapshots every five minutes
+HISTORICAL_COST_FACTOR = 10  # a historical odds call costs ten live ones
 _KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -106,6 +113,10 @@ class OddsApi:
             Route("GET", f"{base}/events/{{event_id}}/odds", self.event_odds, name="odds_api event odds",
                   api="odds_api", rate_limited=False),
             Route("GET", f"{base}/scores", self.scores, name="odds_api scores", api="odds_api", rate_limited=False),
+            Route("GET", "/v4/historical/sports/{sport}/events", self.historical_events,
+                  name="odds_api historical events", api="odds_api", rate_limited=False),
+            Route("GET", "/v4/historical/sports/{sport}/events/{event_id}/odds", self.historical_event_odds,
+                  name="odds_api historical event odds", api="odds_api", rate_limited=False),
         ]
 
     # -- quota and auth ----------------------------------------------------------------------
@@ -153,25 +164,38 @@ class OddsApi:
         hi = _instant_arg(ctx, "commenceTimeTo")
         wanted = _list_arg(ctx, "eventIds")
         unix = _date_format(ctx)
+        out = self._listed_heads(now, lo, hi, wanted, unix)
+        return Reply(out, headers=self._charge(key, 0))
+
+    def _listed_heads(self, at: int, lo: int | None, hi: int | None, wanted: list[str], unix: bool) -> list[dict]:
         out = []
         for game in sorted(self.schedule.games, key=lambda g: (g.start_ts, g.event_id)):
-            if now >= game.end_ts + 1800 or game.start_ts > now + EVENTS_AHEAD_S:  # finished games drop off
+            if not _listed(game, at):
                 continue
             if (lo is not None and game.start_ts < lo) or (hi is not None and game.start_ts > hi):
                 continue
             if wanted and game.event_id not in wanted:
                 continue
             out.append(self._event_head(game, unix))
-        return Reply(out, headers=self._charge(key, 0))
+        return out
 
     def event_odds(self, ctx: Context) -> Reply:
         key = self._key(ctx)
         self._sport(ctx)
         now = ctx.now_us // 1_000_000
+        game = self._game(ctx, now)
+        body, cost = self._event_odds_body(ctx, game, now)
+        return Reply(body, headers=self._charge(key, cost))
+
+    def _game(self, ctx: Context, at: int) -> NbaGame:
         game = self.games.get(ctx.params["event_id"])
-        if game is None or now >= game.end_ts + 1800:
+        if game is None or not _listed(game, at):
             raise _error(404, "EVENT_NOT_FOUND",
                          "Event not found. The event may have expired or the event id is invalid.")
+        return game
+
+    def _event_odds_body(self, ctx: Context, game: NbaGame, at: int) -> tuple[dict, int]:
+        """The event's odds as the books showed them at ``at`` and the live cost of the request."""
         markets = _list_arg(ctx, "markets") or ["h2h"]
         unknown = [m for m in markets if m not in PROP_MARKETS and m not in OTHER_MARKETS]
         if unknown:
@@ -182,10 +206,66 @@ class OddsApi:
             raise _error(422, "INVALID_ODDS_FORMAT", "Invalid oddsFormat. Use decimal or american")
         regions = len({b.region for b in books}) if not _list_arg(ctx, "bookmakers") else -(-len(books) // 10)
         body = self._event_head(game, _date_format(ctx))
-        body["bookmakers"] = self._bookmakers(game, books, [m for m in markets if m in PROP_MARKETS], now,
+        body["bookmakers"] = self._bookmakers(game, books, [m for m in markets if m in PROP_MARKETS], at,
                                               odds_format)
         returned = {m["key"] for b in body["bookmakers"] for m in b["markets"]}
-        return Reply(body, headers=self._charge(key, len(returned) * regions))
+        return body, len(returned) * regions
+
+    # -- historical snapshots ----------------------------------------------------------------
+    def _snapshot_offset(self) -> int:
+        # Snapshots are taken a few seconds past each five-minute mark (22:35:39, 22:40:39 in the docs).
+        return int(rng.uniform(self.seed, rng.tag("odds_snapshot_offset"), 0)[0] * 60)
+
+    def _snapshot_at_or_before(self, t: int) -> int:
+        off = self._snapshot_offset()
+        return (t - off) // SNAPSHOT_S * SNAPSHOT_S + off
+
+    def _snapshot(self, ctx: Context) -> tuple[int, int, int | None]:
+        """(snapshot, previous, next or None): the newest snapshot at or before ``date``; none is taken
+        after the clock, so a later date gets the latest one."""
+        raw = ctx.arg("date")
+        if not raw:
+            raise _error(422, "MISSING_HISTORICAL_TIMESTAMP",
+                         "Missing date parameter. Specify a timestamp in ISO8601 format, e.g. 2021-10-18T12:00:00Z")
+        try:
+            at = int(datetime.fromisoformat(raw.replace("Z", "+00:00")).astimezone(UTC).timestamp())
+        except ValueError:
+            raise _error(422, "INVALID_HISTORICAL_TIMESTAMP",
+                         "Invalid date parameter, expected ISO8601 format YYYY-MM-DDTHH:MM:SSZ") from None
+        latest = self._snapshot_at_or_before(ctx.now_us // 1_000_000)
+        ts = min(self._snapshot_at_or_before(at), latest)
+        nxt = ts + SNAPSHOT_S
+        return ts, ts - SNAPSHOT_S, nxt if nxt <= latest else None
+
+    @staticmethod
+    def _wrap(ts: int, previous: int, nxt: int | None, data, unix: bool) -> dict:
+        stamp = (lambda t: t) if unix else rfc3339
+        return {"timestamp": stamp(ts), "previous_timestamp": stamp(previous),
+                "next_timestamp": None if nxt is None else stamp(nxt), "data": data}
+
+    def historical_events(self, ctx: Context) -> Reply:
+        key = self._key(ctx)
+        self._sport(ctx)
+        ts, previous, nxt = self._snapshot(ctx)
+        unix = _date_format(ctx)
+        out = self._listed_heads(ts, _instant_arg(ctx, "commenceTimeFrom"), _instant_arg(ctx, "commenceTimeTo"),
+                                 _list_arg(ctx, "eventIds"), unix)
+        return Reply(self._wrap(ts, previous, nxt, out, unix), headers=self._charge(key, 1 if out else 0))
+
+    def historical_event_odds(self, ctx: Context) -> Reply:
+        key = self._key(ctx)
+        self._sport(ctx)
+        ts, previous, nxt = self._snapshot(ctx)
+        game = self._game(ctx, ts)  # the event must be listed at the snapshot
+        body, cost = self._event_odds_body(ctx, game, ts)
+        # Historical snapshots also stamp each bookmaker with its newest update.
+        body["bookmakers"] = [
+            {"key": b["key"], "title": b["title"], "last_update": max(m["last_update"] for m in b["markets"]),
+             "markets": b["markets"]}
+            for b in body["bookmakers"]
+        ]
+        return Reply(self._wrap(ts, previous, nxt, body, _date_format(ctx)),
+                     headers=self._charge(key, HISTORICAL_COST_FACTOR * cost))
 
     def scores(self, ctx: Context) -> Reply:
         key = self._key(ctx)
@@ -358,6 +438,12 @@ def _outcome(side: str, name: str, q: float, point: float, step: int, odds_forma
     else:
         price = round(1 + (100 / -american if american < 0 else american / 100), 2)
     return {"name": side, "description": name, "price": price, "point": point}
+
+
+def _listed(game: NbaGame, at: int) -> bool:
+    """Whether the service lists the game at ``at``: from a week before tip-off until half an hour
+    after the final buzzer (finished games drop off)."""
+    return game.start_ts - EVENTS_AHEAD_S <= at < game.end_ts + 1800
 
 
 def _list_arg(ctx: Context, name: str) -> list[str]:

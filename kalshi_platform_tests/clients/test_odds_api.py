@@ -10,7 +10,12 @@ import pytest
 import respx
 
 from kalshi_platform.clients.http import AuthError, NotFoundError, RejectLog, RetryPolicy
-from kalshi_platform.clients.odds_api import ODDS_API_BASE_URL, PLAYER_PROP_MARKETS, OddsApiClient
+from kalshi_platform.clients.odds_api import (
+    ODDS_API_BASE_URL,
+    PLAYER_PROP_MARKETS,
+    HistoricalSnapshot,
+    OddsApiClient,
+)
 from kalshi_platform.sandbox import SandboxConfig, SandboxExchange, SandboxTransport
 from kalshi_platform_tests.clients.support import FakeClock
 
@@ -115,3 +120,48 @@ def test_an_event_odds_body_of_the_wrong_shape_is_a_reject():
         client.get_event_odds("e1")
     assert "gave up" in str(info.value)
     assert len(log) == 2 and all("missing key 'id'" in r["reason"] for r in log)
+
+
+def test_historical_events_then_event_odds_are_parsed_with_their_snapshot_times(exchange, caplog):
+    caplog.set_level(logging.DEBUG)
+    date = datetime(2026, 11, 19, 22, 0, tzinfo=UTC)
+    with sandbox_client(exchange, key="historical-key") as client:
+        listed = client.get_historical_events(date, commence_from=date, commence_to=date + timedelta(hours=6))
+        assert isinstance(listed, HistoricalSnapshot)
+        assert listed.timestamp <= date < listed.next_timestamp
+        assert listed.previous_timestamp == listed.timestamp - timedelta(minutes=5)
+        assert len(listed.data) == 5 and all(date <= datetime.fromisoformat(e["commence_time"]) for e in listed.data)
+        snap = client.get_historical_event_odds(listed.data[0]["id"], date, markets=["player_points"])
+        assert snap.timestamp.tzinfo is not None and snap.timestamp <= date
+        assert snap.data["id"] == listed.data[0]["id"] and snap.data["bookmakers"]
+        assert {m["key"] for b in snap.data["bookmakers"] for m in b["markets"]} == {"player_points"}
+        records = client.requests
+    assert [r.requests_last for r in records] == [1, 10]  # a historical prop market costs 10
+    assert records[1].path.startswith("/v4/historical/sports/basketball_nba/events/")
+    assert "date=2026-11-19T22:00:00Z" in records[1].params and "historical-key" not in records[1].params
+    assert "historical-key" not in caplog.text
+
+
+def test_historical_odds_need_an_aware_date(exchange):
+    with sandbox_client(exchange) as client, pytest.raises(ValueError, match="timezone-aware"):
+        client.get_historical_event_odds("e1", datetime(2026, 11, 19, 22, 0))
+
+
+@respx.mock
+def test_a_historical_body_without_its_wrapper_or_with_a_bad_timestamp_is_a_reject():
+    url = f"{ODDS_API_BASE_URL}/v4/historical/sports/basketball_nba/events/e1/odds"
+    event = {"id": "e1", "bookmakers": []}
+    respx.get(url).mock(side_effect=[
+        httpx.Response(200, json=event),  # the live shape, unwrapped
+        httpx.Response(200, json={"timestamp": "not a time", "data": event}),
+        httpx.Response(200, json={"timestamp": "2026-11-19T21:55:26Z", "previous_timestamp": "2026-11-19T21:50:26Z",
+                                  "next_timestamp": None, "data": event}),
+    ])
+    log = RejectLog("b1")
+    clock = FakeClock()
+    with OddsApiClient(KEY, retry=FAST, reject_log=log, sleep=clock.sleep, monotonic=clock.monotonic) as client:
+        snap = client.get_historical_event_odds("e1", NOW)
+    assert snap == HistoricalSnapshot(datetime(2026, 11, 19, 21, 55, 26, tzinfo=UTC),
+                                      datetime(2026, 11, 19, 21, 50, 26, tzinfo=UTC), None, event)
+    assert [r["reason"] for r in log][0].endswith("missing key 'timestamp'")
+    assert "timestamp" in log[1]["reason"] and len(log) == 2

@@ -17,6 +17,7 @@ from kalshi_platform.defs.accounts.assets import kalshi_accounts
 from kalshi_platform.defs.accounts.resources import KalshiAccountsResource
 from kalshi_platform.defs.markets.assets import kalshi_events, kalshi_market_snapshots, kalshi_markets, kalshi_series
 from kalshi_platform.defs.markets.quotes import quotes_latest
+from kalshi_platform.defs.nba_props.resources import OddsApiResource
 from kalshi_platform.defs.resources import KalshiApiResource, UniverseConfig, sandbox_exchange
 from kalshi_platform.defs.trading import ASSETS as TRADING_ASSETS
 from kalshi_platform.defs.trading.alerts import alert_events, run_failure_alert
@@ -72,6 +73,8 @@ class Setup:
         return {
             "warehouse": WarehouseResource(path=str(self.path), snapshot_path=str(self.folder / "s.duckdb")),
             "kalshi": kalshi_resource(now, env),
+            "odds_api": OddsApiResource(sandbox_faults="none", sandbox_now=now, rate_tier="prime",
+                                        api_key="trading-tests-key"),  # its own quota on the shared exchange
             "kalshi_accounts": KalshiAccountsResource(encryption_key="9y6zyDHuLyWPmPXvUlEfD0ju6V8oZkmq3VNQ0V7qB1M="),
             "trading": trading or TradingConfigResource(),
             "telegram": telegram or TelegramResource(),

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import pytest
 
+from kalshi_platform.defs.nba_props.resources import OddsApiResource
 from kalshi_platform.defs.resources import KalshiApiResource
 from kalshi_platform.defs.trading.backtests import BacktestUnavailable, btc_gbm, weather_ensemble
 from kalshi_platform.defs.trading.calibration import calibration
@@ -76,6 +77,7 @@ def test_calibration_uses_the_backtest_and_says_why_the_others_have_none(warehou
         resources={
             "warehouse": WarehouseResource(path=warehouse.path, snapshot_path=warehouse.snapshot_path),
             "kalshi": KalshiApiResource(sandbox_now=NOW.isoformat()),
+            "odds_api": OddsApiResource(sandbox_now=NOW.isoformat()),
         },
     )
     assert result.success

@@ -205,3 +205,113 @@ def test_decimal_odds_when_asked(odds):
     body = get_odds(odds, event["id"], oddsFormat="decimal", markets="player_points").json()
     prices = [o["price"] for b in body["bookmakers"] for m in b["markets"] for o in m["outcomes"]]
     assert all(isinstance(p, float) and p > 1 for p in prices)
+
+
+# -- historical snapshots -------------------------------------------------------------------------
+
+def real_historical() -> dict:
+    """The docs' historical event-odds example, cut where the docs cut it ('...') and closed, without
+    the h2h_q1 market (not a prop: the sandbox answers it with no data)."""
+    text = (FIXTURES / "theoddsapi_historical_event_odds_player_points_docs_truncated.txt").read_text()
+    body = json.loads(text[:text.index("...")].rstrip().rstrip(",") + "]}]}]}}")
+    for book in body["data"]["bookmakers"]:
+        book["markets"] = [m for m in book["markets"] if m["key"] == "player_points"]
+    return body
+
+
+def get_historical_odds(odds, event_id, date: datetime, **params):
+    query = {"apiKey": "k", "regions": "us", "markets": PROPS, "oddsFormat": "american",
+             "date": date.strftime("%Y-%m-%dT%H:%M:%SZ"), **params}
+    return odds.get(f"/v4/historical/sports/basketball_nba/events/{event_id}/odds", params=query)
+
+
+def last_night(exchange):
+    """Last night's games (settled on Kalshi), from the world's schedule."""
+    world = exchange.world
+    return [g for g in nba_schedule(world.seed, world.anchor_ts, world.scale).games
+            if g.end_ts < NOW.timestamp() and g.start_ts > NOW.timestamp() - 86400]
+
+
+def ts(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def test_historical_event_odds_have_the_keys_and_types_of_the_documented_example(odds, exchange):
+    recorded = real_historical()
+    game = last_night(exchange)[0]
+    tip = datetime.fromtimestamp(game.start_ts, tz=UTC)
+    r = get_historical_odds(odds, game.event_id, tip - timedelta(hours=2), markets="player_points",
+                            oddsFormat="decimal")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert compare(recorded, body) == []
+    assert body["data"]["id"] == game.event_id and len(body["data"]["bookmakers"]) >= 5
+    american = get_historical_odds(odds, game.event_id, tip - timedelta(hours=2)).json()["data"]
+    for book in american["bookmakers"]:
+        assert ts(book["last_update"]) == max(ts(m["last_update"]) for m in book["markets"])
+        for market in book["markets"]:
+            assert ts(market["last_update"]) <= ts(body["timestamp"])
+            for o in market["outcomes"]:
+                assert type(o["price"]) is int and (o["price"] <= -100 or o["price"] >= 100)
+                assert type(o["point"]) is float and o["point"] % 1 == 0.5
+
+
+def test_a_snapshot_is_the_live_answer_at_the_five_minute_mark_at_or_before_the_date(odds, exchange, clock):
+    game = last_night(exchange)[0]
+    date = datetime.fromtimestamp(game.start_ts, tz=UTC) - timedelta(hours=2, minutes=1, seconds=7)
+    body = get_historical_odds(odds, game.event_id, date).json()
+    snapshot = ts(body["timestamp"])
+    assert date - timedelta(minutes=5) < snapshot <= date
+    assert ts(body["previous_timestamp"]) == snapshot - timedelta(minutes=5)
+    assert ts(body["next_timestamp"]) == snapshot + timedelta(minutes=5)
+    # Deterministic, and the same lines the live route showed at that moment.
+    assert get_historical_odds(odds, game.event_id, date).json() == body
+    clock.set(snapshot)
+    live = get_odds(odds, game.event_id).json()
+    assert [(b["key"], b["markets"]) for b in live["bookmakers"]] == \
+        [(b["key"], b["markets"]) for b in body["data"]["bookmakers"]]
+    # The newest snapshot has no next one; none is taken after the clock.
+    latest = get_historical_odds(odds, game.event_id, snapshot + timedelta(days=3)).json()
+    assert ts(latest["timestamp"]) == snapshot and latest["next_timestamp"] is None
+
+
+def test_historical_odds_of_a_settled_game_before_during_and_after(odds, exchange):
+    game = last_night(exchange)[0]
+    tip = datetime.fromtimestamp(game.start_ts, tz=UTC)
+    assert get_historical_odds(odds, game.event_id, tip - timedelta(hours=25)).json()["data"]["bookmakers"] == []
+    assert get_historical_odds(odds, game.event_id, tip - timedelta(minutes=10)).json()["data"]["bookmakers"]
+    assert get_historical_odds(odds, game.event_id, tip + timedelta(minutes=10)).json()["data"]["bookmakers"] == []
+    gone = get_historical_odds(odds, game.event_id, tip + timedelta(hours=4))
+    assert gone.status_code == 404 and gone.json()["error_code"] == "EVENT_NOT_FOUND"
+    early = get_historical_odds(odds, game.event_id, tip - timedelta(days=8))
+    assert early.status_code == 404  # not listed yet a week before
+
+
+def test_historical_requests_cost_ten_times_and_events_one(odds, exchange):
+    game = last_night(exchange)[0]
+    at = datetime.fromtimestamp(game.start_ts, tz=UTC) - timedelta(hours=2)
+    first = get_historical_odds(odds, game.event_id, at, markets="player_points,player_rebounds")
+    assert first.headers["x-requests-last"] == "20" and first.headers["x-requests-used"] == "20"
+    both = get_historical_odds(odds, game.event_id, at, markets="player_points", regions="us,us2")
+    assert both.headers["x-requests-last"] == "20" and both.headers["x-requests-remaining"] == str(
+        odds_api.STARTING_QUOTA - 40)
+    empty = get_historical_odds(odds, game.event_id, at - timedelta(days=2), markets="player_points")
+    assert empty.headers["x-requests-last"] == "0"  # no market returned, nothing charged
+    listed = odds.get("/v4/historical/sports/basketball_nba/events",
+                      params={"apiKey": "k", "date": at.strftime("%Y-%m-%dT%H:%M:%SZ")})
+    assert listed.status_code == 200 and listed.headers["x-requests-last"] == "1"
+    events = listed.json()
+    assert set(events) == {"timestamp", "previous_timestamp", "next_timestamp", "data"}
+    assert game.event_id in {e["id"] for e in events["data"]}
+    assert compare(real("theoddsapi_event_odds_player_points_nba_BKN-TOR_bet-helper.json"),
+                   events["data"][0], ignore={"bookmakers"}) == []
+
+
+def test_historical_bad_dates_are_422(odds, exchange):
+    game = last_night(exchange)[0]
+    url = f"/v4/historical/sports/basketball_nba/events/{game.event_id}/odds"
+    missing = odds.get(url, params={"apiKey": "k", "regions": "us", "markets": "player_points"})
+    assert missing.status_code == 422 and missing.json()["error_code"] == "MISSING_HISTORICAL_TIMESTAMP"
+    bad = odds.get(url, params={"apiKey": "k", "regions": "us", "markets": "player_points", "date": "yesterday"})
+    assert bad.status_code == 422 and bad.json()["error_code"] == "INVALID_HISTORICAL_TIMESTAMP"
+    assert odds.get(url, params={"date": "2026-11-19T12:00:00Z"}).json()["error_code"] == "MISSING_KEY"

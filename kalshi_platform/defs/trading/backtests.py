@@ -5,8 +5,11 @@ A forecast counts only if its inputs existed before the market closed (no look-a
 - BTC GBM and BTC 15-minute: the composite spot and the sigma the model would have had at points
   before each settled market's close, from the stored per-second composite (core.spot_prices): the
   sigma is re-estimated from the composite up to that point with the BTC domain's own functions;
-- NBA props: the sportsbook lines stored before a settled prop market closed (raw.sportsbook_props),
-  carried to every rung of the Kalshi ladder with the model's ``model_probability``;
+- NBA props: the sportsbook lines as the books showed them a fixed lead before tip-off (The Odds API's
+  historical event-odds snapshot at or before that time), for the settled ladders of the last few game
+  nights, de-vigged and combined by the domain's own ``book_lines``/``consensus`` and carried to every
+  rung of the Kalshi ladder with the signal's ``model_probability``. Without an Odds API client, the
+  lines stored before each market closed (raw.sportsbook_props) are used instead;
 - weather: ensembles issued before the market's close. When the only stored ensembles were issued
   after the day (a fresh warehouse), the model is run on them as a *hindcast*: the bracket, climate-day
   and rounding logic is checked against the settlement, but that is no test of forecast skill, and the
@@ -17,6 +20,7 @@ forecast time (raw.kalshi_trades, the YES price), when one was stored.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -52,6 +56,11 @@ SIGMA_DEFAULT = 0.5
 SPOT_MAX_AGE_S = 120.0
 MOMENTUM_S = 300
 MOMENTUM_WEIGHT = 0.25
+# NBA props: forecast this long before tip-off, for the settled games of the last few nights (each game
+# is one historical odds request, 10 x markets x regions of quota on the real API).
+NBA_LEAD_HOURS = 2.0
+NBA_NIGHTS = 2
+NBA_MAX_GAMES = 10
 BTC_SERIES = ("KXBTC", "KXBTCD")
 BTC15_SERIES = ("KXBTC15M",)
 
@@ -197,37 +206,135 @@ def weather_ensemble(con, now: datetime) -> pl.DataFrame:
     ).filter(pl.col("model_prob").is_not_null())
 
 
-def nba_props(con, now: datetime) -> pl.DataFrame:
+@dataclass
+class NbaBacktestLog:
+    """What the NBA props backtest did: games asked for, snapshots read, games skipped (and why), and
+    the records The Odds API's answers could not be read into (raw.rejects rows)."""
+
+    games: list[str] = field(default_factory=list)
+    snapshots: dict[str, str] = field(default_factory=dict)  # game_id -> snapshot timestamp
+    skipped: dict[str, str] = field(default_factory=dict)  # game_id -> why
+    rejects: list[pl.DataFrame] = field(default_factory=list)
+    batch_id: str = "backtest"  # stamped on those rejects
+
+
+def _recent_games(rungs: pl.DataFrame, nights: int, max_games: int) -> pl.DataFrame:
+    """The settled games of the last ``nights`` game nights (newest first), at most ``max_games``:
+    game_id, its close (the final buzzer) and the stats its ladders cover."""
+    games = rungs.group_by("game_id").agg(
+        pl.col("expiry").min().alias("expiry"), pl.col("stat").unique().sort().alias("stats"),
+    ).with_columns(pl.col("game_id").str.slice(0, 7).str.to_date("%y%b%d", strict=False).alias("game_date"))
+    dates = games.get_column("game_date").drop_nulls().unique().sort(descending=True).head(nights).to_list()
+    return games.filter(pl.col("game_date").is_in(dates)).sort(["game_date", "game_id"], descending=[True, False]) \
+        .head(max_games)
+
+
+def _historical_lines(odds, games: pl.DataFrame, lead: timedelta, log: NbaBacktestLog) -> pl.DataFrame:
+    """raw.sportsbook_props-shaped rows of each game's odds snapshot ``lead`` before its tip-off, with
+    ``fetched_at`` = the snapshot's time."""
+    from kalshi_platform.clients.http import AuthError, HttpError
+    from kalshi_platform.core.props.sportsbook import parse_event_odds, parse_events
+
+    first, last = games.get_column("expiry").min(), games.get_column("expiry").max()
+    try:
+        # Games are listed from a week before tip-off: a day before the first buzzer lists every one.
+        listed = odds.get_historical_events(first - timedelta(days=1), commence_from=first - timedelta(hours=12),
+                                            commence_to=last)
+    except HttpError as exc:
+        raise BacktestUnavailable(f"The Odds API historical events: {exc}") from None
+    events, rejects = parse_events(listed.data, fetched_at=listed.timestamp, batch_id=log.batch_id,
+                                   source="odds_api GET /v4/historical/sports/basketball_nba/events")
+    log.rejects.append(rejects)
+    event_of = {r["game_id"]: r for r in events.drop_nulls("game_id").iter_rows(named=True)}
+    frames = []
+    for game in games.iter_rows(named=True):
+        game_id = game["game_id"]
+        log.games.append(game_id)
+        event = event_of.get(game_id)
+        if event is None:
+            log.skipped[game_id] = "no Odds API event for this game"
+            continue
+        at = event["commence_time"] - lead
+        try:
+            snap = odds.get_historical_event_odds(event["event_id"], at,
+                                                  markets=[f"player_{stat}" for stat in game["stats"]])
+        except AuthError as exc:
+            raise BacktestUnavailable(f"The Odds API refused the key: {exc}") from None
+        except HttpError as exc:
+            log.skipped[game_id] = f"historical odds: {exc}"
+            continue
+        if snap.timestamp > at:  # never a line the model could not have seen
+            log.skipped[game_id] = f"snapshot {snap.timestamp:%Y-%m-%d %H:%M:%S} is after {at:%H:%M:%S}"
+            continue
+        parsed = parse_event_odds([snap.data], fetched_at=snap.timestamp, batch_id=log.batch_id,
+                                  source="odds_api GET /v4/historical/sports/basketball_nba/events/{id}/odds")
+        log.rejects.append(parsed.rejects)
+        if parsed.rows.is_empty():
+            log.skipped[game_id] = f"no player lines in the snapshot of {snap.timestamp:%Y-%m-%d %H:%M} UTC"
+            continue
+        log.snapshots[game_id] = snap.timestamp.isoformat()
+        frames.append(parsed.rows)
+    return pl.concat(frames) if frames else pl.DataFrame()
+
+
+def _stored_lines(con, games: pl.DataFrame) -> pl.DataFrame:
+    """Each game's newest stored sportsbook fetch made before its close (raw.sportsbook_props)."""
+    if not tq.table_exists(con, "raw.sportsbook_props"):
+        raise BacktestUnavailable("raw.sportsbook_props does not exist yet, and no Odds API client")
+    frames = [tq.sportsbook_snapshot_before(con, g["game_id"], g["expiry"]) for g in games.iter_rows(named=True)]
+    frames = [f for f in frames if f.height]
+    if not frames:
+        raise BacktestUnavailable("no sportsbook lines were stored (raw.sportsbook_props) before any settled prop "
+                                  "market closed, and no Odds API client to replay them")
+    return pl.concat(frames, how="vertical_relaxed")
+
+
+def nba_props(con, now: datetime, odds=None, *, lead: timedelta = timedelta(hours=NBA_LEAD_HOURS),
+              nights: int = NBA_NIGHTS, max_games: int = NBA_MAX_GAMES,
+              log: NbaBacktestLog | None = None) -> pl.DataFrame:
+    """The NBA props model on the lines of settled games: with ``odds`` (an OddsApiClient), The Odds
+    API's snapshot ``lead`` before each tip-off of the last ``nights`` nights (at most ``max_games``
+    games); without, the lines stored before each close (every settled game)."""
     from kalshi_platform.core.props.kalshi import prop_rungs
     from kalshi_platform.core.props.lines import book_lines, consensus
     from kalshi_platform.core.props.signals import model_probability
 
-    if not tq.table_exists(con, "raw.sportsbook_props"):
-        raise BacktestUnavailable("raw.sportsbook_props does not exist yet")
-    markets = tq.settled_prop_markets(con)
+    log = log if log is not None else NbaBacktestLog()
+    if not tq.table_exists(con, "raw.kalshi_markets"):
+        raise BacktestUnavailable("raw.kalshi_markets does not exist yet")
+    markets = tq.settled_prop_markets(con).with_columns(pl.col("expiry").cast(pl.Datetime("us", "UTC")))
     if markets.is_empty():
         return _empty()
     rungs, _ = prop_rungs(markets)
-    rungs = rungs.filter(pl.col("game_id").is_not_null() & pl.col("player_lookup").is_not_null())
-    frames = []
-    for (game, close), group in rungs.group_by(["game_id", "expiry"], maintain_order=True):
-        rows = tq.sportsbook_snapshot_before(con, game, close)
-        if rows.is_empty():
-            continue
-        lines = consensus(book_lines(rows))
-        joined = group.join(lines.select("game_id", "player_lookup", "stat", "consensus_line", "consensus_over_prob"),
-                            on=["game_id", "player_lookup", "stat"])
-        if joined.is_empty():
-            continue
-        probs = model_probability(joined.get_column("consensus_line").to_numpy(),
-                                  joined.get_column("consensus_over_prob").to_numpy(),
-                                  joined.get_column("line").to_numpy(), joined.get_column("stat").to_numpy())
-        issued = rows.get_column("fetched_at").max()
-        frames.append(joined.select("ticker", "outcome", "expiry").with_columns(
-            pl.Series("model_prob", probs, dtype=pl.Float64), pl.lit(issued).cast(pl.Datetime("us", "UTC")).alias("as_of")))
-    if not frames:
-        raise BacktestUnavailable("no sportsbook lines were stored before any settled prop market closed")
-    rows = pl.concat(frames)
+    rungs = rungs.filter(pl.col("game_id").is_not_null() & pl.col("player_lookup").is_not_null()
+                         & pl.col("expiry").is_not_null() & (pl.col("expiry") <= now))
+    if rungs.is_empty():
+        return _empty()
+    if odds is not None:
+        games = _recent_games(rungs, max(0, nights), max(0, max_games))
+        if games.is_empty():
+            return _empty()
+        lines = _historical_lines(odds, games, lead, log)
+        if lines.is_empty():
+            raise BacktestUnavailable(
+                f"no historical odds snapshot {lead.total_seconds() / 3600:g} h before tip-off of any of "
+                f"{len(log.games)} settled games ({'; '.join(sorted(set(log.skipped.values()))) or 'none listed'})")
+    else:
+        lines = _stored_lines(con, rungs.group_by("game_id").agg(pl.col("expiry").min()))
+    lines = lines.filter(pl.col("game_id").is_not_null() & pl.col("player_lookup").is_not_null())
+    issued = lines.group_by("game_id").agg(pl.col("fetched_at").max().cast(pl.Datetime("us", "UTC")).alias("as_of"))
+    book = consensus(book_lines(lines)).select("game_id", "player_lookup", "stat", "consensus_line",
+                                                "consensus_over_prob")
+    joined = rungs.join(book, on=["game_id", "player_lookup", "stat"]).join(issued, on="game_id") \
+        .filter(pl.col("as_of") < pl.col("expiry"))  # no look-ahead
+    if joined.is_empty():
+        return _empty()
+    probs = model_probability(joined.get_column("consensus_line").to_numpy().astype(np.float64),
+                              joined.get_column("consensus_over_prob").to_numpy().astype(np.float64),
+                              joined.get_column("line").to_numpy().astype(np.float64),
+                              joined.get_column("stat").to_numpy())
+    rows = joined.select("ticker", "outcome", "expiry", "as_of").with_columns(
+        pl.Series("model_prob", probs, dtype=pl.Float64).fill_nan(None))
     baseline = tq.last_trade_prices(con, rows.select("ticker", "as_of"))
     return rows.join(baseline, on=["ticker", "as_of"], how="left").select(
         pl.lit("nba_props").alias("model"), "ticker", "as_of",

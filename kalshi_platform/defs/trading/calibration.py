@@ -3,14 +3,17 @@
 For each model the forecasts it recorded (its signal table's history by as_of) are joined with the
 settled results of raw.kalshi_markets. A model with no settled forecast yet (a fresh warehouse: its
 signals so far are all about open markets) is backtested instead: its pure core function is re-run on
-the stored inputs for markets that have settled, as of points before their close. Which of the two
+the stored inputs for markets that have settled, as of points before their close (NBA props: The Odds
+API's historical snapshot a fixed lead before tip-off, see ``CalibrationConfig``). Which of the two
 each row is says ``method`` (and the asset's metadata).
 """
 
 import base64
+import contextlib
+import functools
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import polars as pl
@@ -18,7 +21,9 @@ import polars as pl
 from kalshi_platform.core.calibration import calibration_summary, forecasts, reliability_bins
 from kalshi_platform.core.trading.signals import SOURCES
 from kalshi_platform.defs.common import DUCKDB_WRITE_POOL, open_batch, table_result
+from kalshi_platform.defs.nba_props.resources import OddsApiResource
 from kalshi_platform.defs.resources import KalshiApiResource
+from kalshi_platform.defs.trading import backtests as bt
 from kalshi_platform.defs.trading.backtests import BACKTESTS, BacktestUnavailable
 from kalshi_platform.warehouse import trading_queries as tq
 from kalshi_platform.warehouse import writes
@@ -28,6 +33,14 @@ GROUP = "trading"
 TABLE = "signals.calibration"
 CALIBRATION_KEY = dg.AssetKey(["signals", "calibration"])
 TS = pl.Datetime("us", "UTC")
+
+
+class CalibrationConfig(dg.Config):
+    """How the NBA props backtest replays the sportsbooks (one historical odds request per game)."""
+
+    nba_lead_hours: float = bt.NBA_LEAD_HOURS  # the lines as the books showed them this long before tip-off
+    nba_nights: int = bt.NBA_NIGHTS  # the last N game nights with settled ladders
+    nba_max_games: int = bt.NBA_MAX_GAMES  # at most this many games (bounds the quota and the run time)
 
 
 def reliability_png(bins: pl.DataFrame, summary: pl.DataFrame) -> bytes:
@@ -92,17 +105,24 @@ def _summary_markdown(summary: pl.DataFrame) -> str:
         "Calibration of every model (BTC GBM, BTC 15-minute, weather ensemble, NBA props) on settled markets: "
         "Brier score and log loss next to the market-implied baseline (the quotes' mid), by model and horizon, "
         "with reliability bins and a reliability diagram in the metadata. Uses each model's recorded forecasts; "
-        "a model without settled forecasts yet is backtested on the stored inputs (column method). On the "
+        "a model without settled forecasts yet is backtested on the stored inputs (NBA props: The Odds API's "
+        "historical lines a fixed lead before tip-off; column method). On the "
         "embedded exchange, whose truth is known, this is also the check that each model is right."
     ),
 )
 def calibration(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, kalshi: KalshiApiResource
+    context: dg.AssetExecutionContext, config: CalibrationConfig, warehouse: WarehouseResource,
+    kalshi: KalshiApiResource, odds_api: OddsApiResource,
 ) -> dg.MaterializeResult:
     """Rebuilt whole each run from the forecasts and results stored so far."""
     now = kalshi.now()
-    with open_batch(warehouse, TABLE) as batch:
+    with open_batch(warehouse, TABLE) as batch, contextlib.ExitStack() as stack:
         con = batch.con
+        # The Odds API replays the sportsbooks for the NBA backtest (none without a key: stored lines then).
+        odds = stack.enter_context(odds_api.client(batch.reject_log)) if odds_api.key() else None
+        nba_log = bt.NbaBacktestLog(batch_id=batch.batch_id)
+        nba = functools.partial(bt.nba_props, odds=odds, lead=timedelta(hours=config.nba_lead_hours),
+                                nights=config.nba_nights, max_games=config.nba_max_games, log=nba_log)
         used: dict[str, str] = {}
         frames: list[pl.DataFrame] = []
         for source in SOURCES:
@@ -111,7 +131,7 @@ def calibration(
                 frames.append(recorded.with_columns(pl.lit("recorded").alias("method")))
                 used[source.model] = f"recorded: {recorded.height} forecasts of {recorded['ticker'].n_unique()} markets"
                 continue
-            backtest = BACKTESTS.get(source.model)
+            backtest = nba if source.model == "nba_props" else BACKTESTS.get(source.model)
             try:
                 if backtest is None:
                     raise BacktestUnavailable("no backtest for this model")
@@ -127,6 +147,7 @@ def calibration(
             frames.append(rows)
             methods = "/".join(sorted(set(rows.get_column("method").to_list())))
             used[source.model] = f"{methods}: {rows.height} forecasts of {rows['ticker'].n_unique()} settled markets"
+        batch.write_rejects([r for r in nba_log.rejects if r.height])
         rows = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
         summaries, all_bins = [], []
         for (model, method), group in (rows.group_by(["model", "method"], maintain_order=True) if rows.height else []):
@@ -158,6 +179,12 @@ def calibration(
             "as_of": dg.MetadataValue.text(now.isoformat()),
             "summary": dg.MetadataValue.md(_summary_markdown(summary.drop("reliability") if summary.height else summary)),
         }
+        if nba_log.games:
+            cost = sum(r.requests_last or 0 for r in odds.requests) if odds is not None else 0
+            extra["nba_backtest"] = dg.MetadataValue.json({
+                "lead_hours": config.nba_lead_hours, "games": nba_log.games, "snapshots": nba_log.snapshots,
+                "skipped": nba_log.skipped, "odds_api_quota_cost": cost,
+            })
         if all_bins:
             png = reliability_png(pl.concat(all_bins), summary)
             extra["reliability_diagram"] = dg.MetadataValue.md(
