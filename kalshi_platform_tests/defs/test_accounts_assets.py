@@ -155,3 +155,33 @@ def test_without_an_encryption_key_the_sandbox_rekeys_its_demo_user(tmp_path, in
         rows = {a.key_id: a for a in store.list_accounts(con) if a.user_name == "demo"}
     assert len(rows) == 2 and rows[first_key].revoked_reason == "rotated"
     assert [k for k, a in rows.items() if a.active] != [first_key]
+
+
+def test_accounts_sensor_follows_the_store_and_does_not_hide_read_errors(tmp_path, monkeypatch):
+    from kalshi_platform.defs.accounts import assets as account_assets
+
+    warehouse = _resources(tmp_path)["warehouse"]
+    with _warehouse(tmp_path).connect() as con:
+        store.add_account(con, load_cipher(ENCRYPTION_KEY), user="eve", key_id="eve-key",
+                          private_key_pem=generate_private_key_pem(), environment="sandbox", origin="user",
+                          now=datetime(2026, 11, 20, tzinfo=UTC))
+    with dg.DagsterInstance.ephemeral() as instance:
+        def tick():
+            return account_assets.kalshi_accounts_sensor(
+                dg.build_sensor_context(instance=instance, resources={"warehouse": warehouse}))
+
+        result = tick()
+        added = [r for r in result.dynamic_partitions_requests if isinstance(r, dg.AddDynamicPartitionsRequest)]
+        assert added[0].partition_keys == ["eve"]
+        # Before the first run creates the store there is nothing to do ...
+        monkeypatch.setattr(account_assets, "table_exists", lambda con, table: False)
+        assert isinstance(tick(), dg.SkipReason)
+        # ... but a store that exists and cannot be read fails the tick instead of passing for "no users".
+        monkeypatch.setattr(account_assets, "table_exists", lambda con, table: True)
+
+        def broken(con):
+            raise RuntimeError("store unreadable")
+
+        monkeypatch.setattr(account_assets.store, "active_users", broken)
+        with pytest.raises(Exception, match="store unreadable"):
+            tick()

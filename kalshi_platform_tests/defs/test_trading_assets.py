@@ -329,6 +329,33 @@ def test_run_failure_sensor_alerts_once_per_run(setup):
     assert setup.query("SELECT count(*) FROM trading.alert_events WHERE alert_type = 'run_failure'")[0][0] == 1
 
 
+def test_run_failure_alert_masks_every_secret_variable(setup, monkeypatch):
+    odds_key = "oddsKEYthatMUSTnotLEAK0123456789"
+    monkeypatch.setenv("ODDS_API_KEY", odds_key)
+
+    @dg.op
+    def leak():
+        raise RuntimeError(f"GET https://api.the-odds-api.com/v4/sports?apiKey={odds_key} failed")
+
+    @dg.job
+    def leaky():
+        leak()
+
+    result = leaky.execute_in_process(instance=setup.instance, raise_on_error=False)
+    failure = next(iter(setup.instance.all_logs(result.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)))
+    resources = setup.resources()
+    telegram = mount_telegram(sandbox_exchange(7, "none", 1, "prime", FROZEN_NOW))
+    before = len(telegram.messages)
+    run_failure_alert(dg.build_run_status_sensor_context(
+        sensor_name="telegram_run_failure_alert", dagster_event=failure.dagster_event,
+        dagster_instance=setup.instance, dagster_run=setup.instance.get_run_by_id(result.run_id),
+        resources={k: resources[k] for k in ("warehouse", "kalshi", "telegram")},
+    ).for_run_failure())
+    rows = setup.query("SELECT message_text FROM trading.alert_events WHERE alert_type = 'run_failure'")
+    assert len(rows) == 1 and "apiKey=***" in rows[0][0] and odds_key not in rows[0][0]
+    assert len(telegram.messages) == before + 1 and odds_key not in str(telegram.messages[-1])
+
+
 def test_nba_props_gaps_over_the_threshold_are_alerted_once(setup):
     with setup.warehouse().connect() as con:
         con.execute(f"""CREATE OR REPLACE TABLE signals.nba_prop_lines ({CONTRACT_DDL}, game_id VARCHAR,
@@ -353,3 +380,32 @@ def test_nba_props_gaps_over_the_threshold_are_alerted_once(setup):
     assert "Durant" not in sent[0][2]  # 1.7 points: under ALERTS_PROPS_MIN_GAP
     assert setup.run([alert_events]).success
     assert setup.query("SELECT count(*) FROM trading.alert_events WHERE alert_type = 'props_arbitrage'")[0][0] == 1
+
+
+def test_refresh_records_an_unreadable_order_state_instead_of_skipping_it():
+    import polars as pl
+
+    from kalshi_platform.clients.http import HttpError
+    from kalshi_platform.defs.trading.orders import _refresh_live
+
+    class FakeClient:
+        def get_order(self, order_id):
+            if order_id == "ext-bad":
+                return {"status": "executed", "order_id": "ext-bad", "fill_count": "two"}
+            if order_id == "ext-down":
+                raise HttpError("GET /portfolio/orders/ext-down: 503")
+            return {"status": "executed", "order_id": order_id, "fill_count": 2, "taker_fill_cost": 90}
+
+    orders = pl.DataFrame({
+        "order_id": ["a", "b", "c"], "external_order_id": ["ext-bad", "ext-down", "ext-ok"],
+        "ticker": ["T"] * 3, "failure_reason": ["first send timed out", None, None],
+    })
+    updates = _refresh_live(FakeClient(), orders)
+    assert updates["a"] == {"failure_reason": "first send timed out; unreadable order state from Kalshi: "
+                                              "fill_count is 'two', not a whole count (and fill_count_fp is empty)"}
+    assert "b" not in updates  # a transient error: asked again next cycle
+    assert updates["c"]["filled_count"] == D("2") and updates["c"]["avg_price"] == D("0.45")
+    # Asked again next cycle, the reason is not repeated.
+    again = _refresh_live(FakeClient(), orders.with_columns(pl.Series("failure_reason", [updates["a"]["failure_reason"],
+                                                                                          None, None])))
+    assert again["a"] == updates["a"]

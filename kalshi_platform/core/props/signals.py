@@ -33,6 +33,7 @@ from kalshi_platform.core.props.lines import BOOK_STRUCT, best_prices_at, book_l
 from kalshi_platform.core.props.names import match_players
 from kalshi_platform.core.props.odds import implied_probability_expr
 from kalshi_platform.core.props.sportsbook import SPORTSBOOK_PROPS_SCHEMA
+from kalshi_platform.core.trading.signals import CONTRACT_COLUMNS
 
 GROUP = ["game_id", "player_lookup", "stat"]
 TS = pl.Datetime("us", "UTC")
@@ -72,17 +73,8 @@ KALSHI_RUNG_SCHEMA: dict[str, pl.DataType] = {
 }
 
 SIGNAL_SCHEMA: dict[str, pl.DataType] = {
-    # the signals contract (issue 7 unions these)
-    "as_of": TS,
-    "ticker": pl.String(),
-    "model_prob": pl.Float64(),
-    "yes_ask": DECIMAL_DTYPE,
-    "no_ask": DECIMAL_DTYPE,
-    "direction": pl.String(),
-    "edge_bps": pl.Float64(),
-    "confidence": pl.Float64(),
-    "expiry": TS,
-    "skip_reason": pl.String(),
+    # the signals contract (issue 7 unions these): its one definition, so the two cannot drift apart
+    **CONTRACT_COLUMNS,
     # which prop
     "game_id": pl.String(),
     "game_date": pl.Date(),

@@ -61,6 +61,9 @@ def _money(order: dict, name: str) -> Decimal:
     cents = order.get(name)
     if isinstance(cents, int) and not isinstance(cents, bool):
         return Decimal(cents) / 100
+    if cents is not None:
+        # A value we cannot read exactly must not count as $0 (the order's cost or fees would vanish).
+        raise MoneyError(f"{name} is {cents!r}, not integer cents (and {name}_dollars is empty)")
     return Decimal(0)
 
 
@@ -71,6 +74,8 @@ def _count(order: dict, name: str) -> Decimal:
     value = order.get(name)
     if isinstance(value, int) and not isinstance(value, bool):
         return Decimal(value)
+    if value is not None:
+        raise MoneyError(f"{name} is {value!r}, not a whole count (and {name}_fp is empty)")
     return Decimal(0)
 
 

@@ -24,6 +24,7 @@ from kalshi_platform.defs.resources import KalshiApiResource
 from kalshi_platform.warehouse import accounts as store
 from kalshi_platform.warehouse import writes
 from kalshi_platform.warehouse.resource import WarehouseResource
+from kalshi_platform.warehouse.trading_queries import table_exists
 
 GROUP = "accounts"
 USERS = dg.DynamicPartitionsDefinition(name="kalshi_accounts")
@@ -253,10 +254,11 @@ portfolio_job = dg.define_asset_job(
 )
 def kalshi_accounts_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
     with warehouse.connect(read_only=True) as con:
-        try:
-            active = store.active_users(con)
-        except Exception as exc:  # the table appears with the first run; until then there is nothing to do
-            return dg.SkipReason(f"account store not readable yet: {type(exc).__name__}")
+        # The table appears with the first run; until then there is nothing to do. Any other failure to
+        # read the store fails the tick (visible in the UI) rather than passing for "no users".
+        if not table_exists(con, store.TABLE):
+            return dg.SkipReason(f"account store {store.TABLE} does not exist yet")
+        active = store.active_users(con)
     existing = set(context.instance.get_dynamic_partitions(USERS.name))
     hour = datetime.now(UTC).strftime("%Y%m%d%H")
     return dg.SensorResult(

@@ -7,7 +7,7 @@ the file they skip without moving their cursor, so the next tick looks again.
 """
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 import dagster as dg
 
@@ -69,7 +69,7 @@ def build_sensors(status: dg.DefaultSensorStatus) -> list[dg.SensorDefinition]:
             return dg.SkipReason("every market has an instrument")
         context.log.info(f"{missing} markets without an instrument (e.g. {example})")
         return run_request_for(
-            context, NEW_INSTRUMENTS_JOB, at=datetime.now(), run_key=f"new-markets-{newest}",
+            context, NEW_INSTRUMENTS_JOB, at=datetime.now(UTC), run_key=f"new-markets-{newest}",
             tags={"kalshi/new_markets": str(missing)},
         )
 
@@ -103,7 +103,7 @@ def build_sensors(status: dg.DefaultSensorStatus) -> list[dg.SensorDefinition]:
         context.update_cursor(json.dumps({**moved, "settled_through": settled_through.isoformat()}))
         context.log.info(f"{settled} markets settled, the newest at {settled_through.isoformat()}")
         return run_request_for(
-            context, CALIBRATION_JOB, at=datetime.now(), run_key=f"settled-through-{settled_through.isoformat()}",
+            context, CALIBRATION_JOB, at=datetime.now(UTC), run_key=f"settled-through-{settled_through.isoformat()}",
             tags={"kalshi/settled_markets": str(settled)},
         )
 

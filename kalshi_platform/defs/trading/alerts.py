@@ -7,6 +7,7 @@ the digest of the next cycle does not repeat it.
 """
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
@@ -20,6 +21,7 @@ from kalshi_platform.defs.resources import KalshiApiResource
 from kalshi_platform.defs.trading.orders import ORDERS_KEY
 from kalshi_platform.defs.trading.resources import TelegramResource, TradingConfigResource
 from kalshi_platform.defs.trading.signals import SIGNALS_KEY
+from kalshi_platform.settings import VARIABLES, _secret
 from kalshi_platform.warehouse import trading_queries as tq
 from kalshi_platform.warehouse import writes
 from kalshi_platform.warehouse.resource import WarehouseResource
@@ -171,7 +173,16 @@ def failed_run_items(instance: dg.DagsterInstance, since: datetime, secrets: lis
 
 
 def _secrets(telegram: TelegramResource) -> list[str]:
-    return [s for s in (telegram.bot_token,) if s]
+    # Run-failure text is arbitrary exception text, sent to Telegram and kept in alert_events: mask every
+    # secret variable the process holds (an Odds API key, the encryption key and each of its keys), not
+    # only the bot's token.
+    values = [telegram.bot_token]
+    for variable, (_, parser) in VARIABLES.items():
+        raw = os.environ.get(variable, "").strip() if parser is _secret else ""
+        values.extend([raw, *(part.strip() for part in raw.split(","))] if raw else [])
+    # A fragment too short to be a key would mask ordinary words (real keys are tens of characters);
+    # longest first, so a whole value is masked before its parts.
+    return sorted({v for v in values if v and len(v) >= 8}, key=len, reverse=True)
 
 
 @dg.asset(

@@ -188,8 +188,14 @@ def _refresh_live(client: KalshiClient, orders: pl.DataFrame) -> dict[str, dict]
                 found = _find_by_client_id(client, row["ticker"], row["order_id"])
                 if found is not None:
                     updates[row["order_id"]] = _state_update(found)
-        except (HttpError, MoneyError):
+        except HttpError:
             continue  # still unknown: the next cycle asks again
+        except MoneyError as exc:
+            # Not transient: say so on the order (it stays live and is asked again) instead of a silent skip.
+            unreadable = "unreadable order state from Kalshi"
+            before = (row.get("failure_reason") or "").split(unreadable)[0].rstrip("; ")  # once, not per cycle
+            reason = f"{before}; {unreadable}: {exc}" if before else f"{unreadable}: {exc}"
+            updates[row["order_id"]] = {"failure_reason": reason}
     return updates
 
 

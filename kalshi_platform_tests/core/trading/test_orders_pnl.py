@@ -49,6 +49,11 @@ def test_order_state_reads_the_recorded_kalshi_order_and_the_2026_fields():
     assert order_state(legacy).avg_price == D("0.45") and order_state(legacy).fees_paid == D("0.04")
     with pytest.raises(MoneyError):
         order_state({"status": "sideways"})
+    # An unreadable fill count or cost is an error, never a silent zero.
+    with pytest.raises(MoneyError, match="fill_count"):
+        order_state({"status": "executed", "order_id": "z", "fill_count": 2.5})
+    with pytest.raises(MoneyError, match="taker_fees"):
+        order_state({"status": "executed", "order_id": "z", "fill_count": 1, "taker_fees": "4"})
 
 
 def _pnl(rows: list[dict]) -> list[tuple]:
