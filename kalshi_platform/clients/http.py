@@ -723,3 +723,37 @@ class HttpClient:
 @dataclass
 class _Ok:
     value: Any = field(default=None)
+
+
+class HttpApiClient:
+    """What every single-upstream API client shares over its ``HttpClient`` (``self._http``): closing,
+    the context manager, its base URL, request stats and the reject log it writes to."""
+
+    _http: HttpClient
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def base_url(self) -> str:
+        return self._http.base_url
+
+    @property
+    def stats(self) -> HttpStats:
+        return self._http.stats
+
+    @property
+    def reject_log(self) -> RejectLog:
+        return self._http.reject_log
+
+    @reject_log.setter
+    def reject_log(self, log: RejectLog) -> None:
+        # A long-lived client (a Dagster resource) is pointed at each batch's log in turn.
+        self._http.reject_log = log
+

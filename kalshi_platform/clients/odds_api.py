@@ -27,8 +27,8 @@ from urllib.parse import quote
 import httpx
 
 from kalshi_platform.clients.http import (
+    HttpApiClient,
     HttpClient,
-    HttpStats,
     RateLimiter,
     RejectLog,
     RetryPolicy,
@@ -153,7 +153,7 @@ def _snapshot(body: dict) -> HistoricalSnapshot:
     return HistoricalSnapshot(ts("timestamp"), ts("previous_timestamp"), ts("next_timestamp"), body["data"])
 
 
-class OddsApiClient:
+class OddsApiClient(HttpApiClient):
     def __init__(
         self,
         api_key: str,
@@ -189,33 +189,9 @@ class OddsApiClient:
         )
 
     # -- lifecycle
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> OddsApiClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def __repr__(self) -> str:
         return f"OddsApiClient(base_url={self.base_url!r}, key=***)"
 
-    @property
-    def base_url(self) -> str:
-        return self._http.base_url
-
-    @property
-    def stats(self) -> HttpStats:
-        return self._http.stats
-
-    @property
-    def reject_log(self) -> RejectLog:
-        return self._http.reject_log
-
-    @reject_log.setter
-    def reject_log(self, log: RejectLog) -> None:
-        self._http.reject_log = log
 
     @property
     def requests(self) -> list[RequestRecord]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from kalshi_platform.clients.http import HttpClient, HttpError, RejectLog, RetryPolicy, require_object
+from kalshi_platform.clients.http import HttpApiClient, HttpClient, HttpError, RejectLog, RetryPolicy, require_object
 from kalshi_platform.core.credentials import Secret
 
 TELEGRAM_BASE_URL = "https://api.telegram.org"
@@ -43,7 +43,7 @@ def _ok_message(body: Any) -> str | None:
     return None
 
 
-class TelegramClient:
+class TelegramClient(HttpApiClient):
     def __init__(
         self,
         token: str,
@@ -68,19 +68,6 @@ class TelegramClient:
             secrets=[token],
             **kwargs,
         )
-
-    @property
-    def stats(self):
-        return self._http.stats
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> TelegramClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"TelegramClient(base_url={self._http.base_url!r}, token=***)"

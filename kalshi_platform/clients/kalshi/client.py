@@ -19,11 +19,11 @@ from urllib.parse import quote
 import httpx
 
 from kalshi_platform.clients.http import (
+    HttpApiClient,
     AuthError,
     ClientRequestError,
     HttpClient,
     HttpError,
-    HttpStats,
     RateLimiter,
     RejectLog,
     RetryPolicy,
@@ -106,7 +106,7 @@ def _singular(key: str) -> str:
     return key[:-1] if key.endswith("s") and not key.endswith("series") else key
 
 
-class KalshiClient:
+class KalshiClient(HttpApiClient):
     def __init__(
         self,
         base_url: str,
@@ -147,34 +147,9 @@ class KalshiClient:
         self._limits_lock = threading.Lock()
 
     # -- lifecycle and shared state
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> KalshiClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def __repr__(self) -> str:
         return f"KalshiClient(base_url={self.base_url!r}, tier={self.tier!r}, signed={self.signer is not None})"
 
-    @property
-    def base_url(self) -> str:
-        return self._http.base_url
-
-    @property
-    def stats(self) -> HttpStats:
-        return self._http.stats
-
-    @property
-    def reject_log(self) -> RejectLog:
-        return self._http.reject_log
-
-    @reject_log.setter
-    def reject_log(self, log: RejectLog) -> None:
-        # A long-lived client (a Dagster resource) is pointed at each batch's log in turn.
-        self._http.reject_log = log
 
     # -- core request
     def _request(
