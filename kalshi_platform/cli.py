@@ -429,10 +429,20 @@ def cmd_sandbox_serve(args: argparse.Namespace) -> int:
     print(f"embedded exchange on http://{args.host}:{args.port}/trade-api/v2 "
           f"(seed={config.seed}, tier={config.tier}); Ctrl-C stops it")
     print(f"point the platform at it: KALSHI_BASE_URL=http://{args.host}:{args.port}/trade-api/v2")
+    ws = None
+    if args.ws_port >= 0:
+        from kalshi_platform.sandbox.kalshi_ws import KalshiWsServer
+
+        # The WebSocket API over the same exchange (same world, same registered keys), in real time.
+        ws = KalshiWsServer(exchange, host=args.host, port=args.ws_port).start()
+        print(f"WebSocket API on {ws.url}: KALSHI_WS_URL={ws.url}")
     try:
         serve_forever(exchange, host=args.host, port=args.port)
     except KeyboardInterrupt:
         pass
+    finally:
+        if ws is not None:
+            ws.stop()
     return 0
 
 
@@ -638,6 +648,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--faults", help="fault spec (see SANDBOX_FAULTS)")
     serve.add_argument("--key", action="append", metavar="KEY_ID=PUBLIC_PEM",
                        help="register an API key's public key (repeatable)")
+    serve.add_argument("--ws-port", type=int, default=8766,
+                       help="port of the Kalshi WebSocket v2 API (0 = any free port, -1 = none)")
     serve.set_defaults(func=cmd_sandbox_serve)
 
     accounts = sub.add_parser("accounts", help="users' Kalshi API keys, stored encrypted (KALSHI_CREDENTIALS_ENCRYPTION_KEY)")
