@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
@@ -70,9 +71,9 @@ def _int_header(headers: httpx.Headers, name: str) -> int | None:
     value = headers.get(name)
     if value is None:
         return None
-    try:
-        return int(float(value))
-    except ValueError:
+    try:  # counts of requests, sometimes sent as "19970.0"
+        return int(Decimal(value.strip()))
+    except (InvalidOperation, ValueError):
         return None
 
 

@@ -41,6 +41,17 @@ def _reader(warehouse: WarehouseResource) -> Warehouse:
                      config=warehouse.connection_config)
 
 
+def _new_markets_load(context: dg.SensorEvaluationContext) -> tuple[dict, int] | dg.SkipReason:
+    """(cursor, newest load) when raw.kalshi_markets was loaded since this sensor last looked."""
+    cursor = _cursor(context)
+    newest = newest_markets_load(context.instance)
+    if newest is None:
+        return dg.SkipReason("raw.kalshi_markets has never been loaded")
+    if newest <= cursor.get("markets_load", -1):
+        return dg.SkipReason("no market load since the last look")
+    return cursor, newest
+
+
 def build_sensors(status: dg.DefaultSensorStatus) -> list[dg.SensorDefinition]:
     @dg.sensor(
         name="new_markets_sensor",
@@ -53,12 +64,10 @@ def build_sensors(status: dg.DefaultSensorStatus) -> list[dg.SensorDefinition]:
         ),
     )
     def new_markets_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
-        cursor = _cursor(context)
-        newest = newest_markets_load(context.instance)
-        if newest is None:
-            return dg.SkipReason("raw.kalshi_markets has never been loaded")
-        if newest <= cursor.get("markets_load", -1):
-            return dg.SkipReason("no market load since the last look")
+        load = _new_markets_load(context)
+        if isinstance(load, dg.SkipReason):
+            return load
+        cursor, newest = load
         try:
             with _reader(warehouse).connect(read_only=True) as con:
                 missing, example = qq.markets_missing_instruments(con)
@@ -84,12 +93,10 @@ def build_sensors(status: dg.DefaultSensorStatus) -> list[dg.SensorDefinition]:
         ),
     )
     def settlements_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
-        cursor = _cursor(context)
-        newest = newest_markets_load(context.instance)
-        if newest is None:
-            return dg.SkipReason("raw.kalshi_markets has never been loaded")
-        if newest <= cursor.get("markets_load", -1):
-            return dg.SkipReason("no market load since the last look")
+        load = _new_markets_load(context)
+        if isinstance(load, dg.SkipReason):
+            return load
+        cursor, newest = load
         since = parse_ts(cursor["settled_through"]) if cursor.get("settled_through") else None
         try:
             with _reader(warehouse).connect(read_only=True) as con:

@@ -1,6 +1,7 @@
 """Streaming capture: a bounded window of Kalshi WebSocket frames, and order books rebuilt from it."""
 
 import time
+from decimal import Decimal
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -9,6 +10,7 @@ import polars as pl
 
 from kalshi_platform.clients.http import HttpError
 from kalshi_platform.core.instruments import build_instruments
+from kalshi_platform.core.money import MoneyError, parse_fixed
 from kalshi_platform.core.kalshi.ws import FRAME_COLUMNS, lifecycle_markets, parse_frames
 from kalshi_platform.core.orderbook import (
     TOP_INT_SCHEMA,
@@ -52,11 +54,11 @@ def _pick_markets(con, client, limit: int) -> list[str]:
         return tickers
     page = client.get_markets(status="open", max_pages=1)
 
-    def volume(m: dict) -> float:
+    def volume(m: dict) -> Decimal:
         try:
-            return float(m.get("volume_24h_fp") or m.get("volume_24h") or 0)
-        except (TypeError, ValueError):
-            return 0.0
+            return parse_fixed(m.get("volume_24h_fp") or m.get("volume_24h") or 0, field="volume_24h")
+        except MoneyError:
+            return Decimal(0)  # only orders the markets to subscribe to
 
     return [m["ticker"] for m in sorted(page.items, key=volume, reverse=True)[:limit] if m.get("ticker")]
 
